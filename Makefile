@@ -1,0 +1,60 @@
+# Mekong Exchange: set-up, run and test. `make run` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: venv run test check lint format schema services walkthrough clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(BIN)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $$($(PYTHON) -c 'import sys; print(sys.executable)')
+	touch $@
+
+venv: $(BIN)/.synced
+
+messages: venv
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*' --ignore '.tools/*' -v 0
+
+run: venv messages
+	HOST=$(HOST) PORT=$(PORT) scripts/run_embedded.sh
+
+services:
+	scripts/ensure_services.sh
+
+test: venv messages services
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+schema: venv
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+
+check: lint
+	mkdir -p var
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file var/openapi.check.yaml
+	diff -u openapi.yaml var/openapi.check.yaml || (echo "openapi.yaml is stale: run 'make schema'" && exit 1)
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	  ALLOWED_HOSTS=exchange.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+walkthrough: venv
+	$(BIN)/python scripts/walkthrough.py --base-url http://$(HOST):$(PORT)
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var

@@ -1,0 +1,105 @@
+"""Admin site: superusers see all; an agency admin sees only their own people and clients."""
+
+from django.contrib import admin, messages
+
+from . import services
+from .models import Agency, Agreement, ApiClient, Checkpoint, Membership
+
+
+def _own_agency(request):
+    membership = getattr(request.user, "membership", None)
+    return membership.agency if membership else None
+
+
+class SuperuserOnlyAdmin(admin.ModelAdmin):
+    """Reference data that only operators (superusers) manage."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Agency)
+class AgencyAdmin(SuperuserOnlyAdmin):
+    list_display = ["code", "name", "country", "kind", "language", "is_active"]
+    list_filter = ["country", "kind", "is_active"]
+    search_fields = ["code", "name", "name_local"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.agency_update(
+                agency=obj, **{f: form.cleaned_data[f] for f in form.changed_data}
+            )
+        else:
+            created = services.agency_create(**{f: form.cleaned_data[f] for f in form.cleaned_data})
+            obj.pk, obj.group = created.pk, created.group
+
+
+@admin.register(Agreement)
+class AgreementAdmin(SuperuserOnlyAdmin):
+    list_display = ["__str__", "acknowledge_hours_routine", "respond_working_days_routine"]
+
+
+@admin.register(Checkpoint)
+class CheckpointAdmin(SuperuserOnlyAdmin):
+    list_display = ["code", "name", "country_a", "country_b", "kind", "is_active"]
+    list_filter = ["kind", "is_active"]
+
+
+class OwnAgencyAdmin(admin.ModelAdmin):
+    """Rows of the signed-in agency admin's own agency only; no adding or deleting here."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("agency")
+        if request.user.is_superuser:
+            return queryset
+        agency = _own_agency(request)
+        return queryset.filter(agency=agency) if agency else queryset.none()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Membership)
+class MembershipAdmin(OwnAgencyAdmin):
+    list_display = ["user", "agency", "role", "is_service_account", "updated_at"]
+    list_filter = ["role", "is_service_account"]
+    search_fields = ["user__username", "user__email"]
+    fields = ["user", "agency", "role"]
+    readonly_fields = ["user", "agency"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    def save_model(self, request, obj, form, change):
+        if "role" in form.changed_data:
+            services.membership_change_role(membership=obj, role=form.cleaned_data["role"])
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(OwnAgencyAdmin):
+    list_display = ["name", "agency", "scopes", "created_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    fields = ["name", "agency", "scopes", "created_at", "secret_rotated_at", "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke the selected clients (their tokens stop at once)")
+    def revoke(self, request, queryset):
+        for client in queryset:
+            services.api_client_revoke(client=client)
+        self.message_user(request, f"Revoked {queryset.count()} client(s).", messages.SUCCESS)

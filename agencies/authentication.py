@@ -1,0 +1,101 @@
+"""Who is calling: partner systems by OAuth2 bearer token, people by session."""
+
+import hashlib
+from dataclasses import dataclass
+
+from django.utils import timezone
+from oauth2_provider.models import AccessToken
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from .models import Agency, ApiClient, Membership
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The acting user with their agency, role, API client and granted scopes."""
+
+    user: object
+    membership: Membership | None
+    api_client: ApiClient | None = None
+    scopes: frozenset[str] | None = None  # None: a person on a session, governed by role alone
+
+    @property
+    def agency(self) -> Agency | None:
+        return self.membership.agency if self.membership else None
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.membership else None
+
+    def has_scope(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
+
+def caller_of(request) -> Caller | None:
+    """The caller of an authenticated request, built once per request."""
+    caller = getattr(request, "_caller", None)
+    if caller is not None:
+        return caller
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    auth = getattr(request, "auth", None)
+    if isinstance(auth, AccessToken):
+        client = auth.application.api_client
+        caller = Caller(
+            user=user,
+            membership=user.membership,
+            api_client=client,
+            scopes=frozenset(auth.scope.split()),
+        )
+    else:
+        caller = Caller(
+            user=user,
+            membership=Membership.objects.select_related("agency").filter(user=user).first(),
+        )
+    request._caller = caller
+    return caller
+
+
+class ApiClientTokenAuthentication(BaseAuthentication):
+    """Bearer tokens of the client-credentials grant, mapped to the client's service user."""
+
+    keyword = b"bearer"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+        try:
+            raw = parts[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed("Malformed bearer token.") from exc
+        token = (
+            AccessToken.objects.select_related(
+                "application__api_client__service_user__membership__agency",
+                "application__api_client__agency",
+            )
+            .filter(token_checksum=hashlib.sha256(raw.encode()).hexdigest())
+            .first()
+        )
+        if token is None or token.expires <= timezone.now():
+            raise exceptions.AuthenticationFailed("The access token is invalid or has expired.")
+        client = getattr(token.application, "api_client", None) if token.application else None
+        if client is None or client.is_revoked or not client.service_user.is_active:
+            raise exceptions.AuthenticationFailed("The API client has been revoked.")
+        if not client.agency.is_active:
+            raise exceptions.AuthenticationFailed("The client's agency is not active.")
+        user = client.service_user
+        request._request._caller = Caller(
+            user=user,
+            membership=user.membership,
+            api_client=client,
+            scopes=frozenset(token.scope.split()),
+        )
+        return user, token
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="mekong-exchange"'

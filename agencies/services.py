@@ -1,0 +1,291 @@
+"""Every write about agencies, members, API clients, role groups and object permissions."""
+
+import uuid
+from collections.abc import Iterable
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from guardian.utils import get_group_obj_perms_model
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import AccessToken, Application, RefreshToken
+
+from .models import Agency, ApiClient, Membership
+from .roles import Role
+
+User = get_user_model()
+
+# The scopes an API client of each role may hold: the role still decides every action.
+ROLE_SCOPES = {
+    Role.OFFICER: {"referrals:read", "referrals:write"},
+    Role.VIEWER: {"referrals:read"},
+    Role.AUDITOR: {"referrals:read", "audit:read"},
+    Role.ADMIN: {"referrals:read", "agency:admin"},
+}
+
+
+def role_group_name(role: str) -> str:
+    return f"role:{role}"
+
+
+def agency_group_name(code: str) -> str:
+    return f"agency:{code}"
+
+
+def role_groups_sync(*, using: str = "default") -> None:
+    """Create one group per role carrying the model permissions every app declares for it."""
+    for role in Role:
+        group, _ = Group.objects.using(using).get_or_create(name=role_group_name(role))
+        wanted = set()
+        for config in apps.get_app_configs():
+            wanted.update(getattr(config, "role_permissions", {}).get(role, []))
+        query = models.Q(pk__in=[])
+        for label in wanted:
+            app_label, codename = label.split(".", 1)
+            query |= models.Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.using(using).filter(query))
+
+
+@transaction.atomic
+def agency_create(
+    *,
+    code: str,
+    name: str,
+    country: str,
+    kind: str,
+    name_local: str = "",
+    language: str = "en",
+    notification_email: str = "",
+) -> Agency:
+    """Create an agency and the auth group that holds its object permissions."""
+    agency = Agency(
+        code=code,
+        name=name,
+        name_local=name_local,
+        country=country,
+        kind=kind,
+        language=language,
+        notification_email=notification_email,
+    )
+    agency.group = Group(name=agency_group_name(code))
+    agency.full_clean(exclude=["group"])
+    agency.group.save()
+    agency.save()
+    return agency
+
+
+@transaction.atomic
+def agency_update(*, agency: Agency, **fields) -> Agency:
+    """Change an agency's directory entry; its code and group never change."""
+    for name, value in fields.items():
+        setattr(agency, name, value)
+    agency.full_clean(exclude=["group"])
+    agency.save()
+    return agency
+
+
+def _role_groups() -> dict[str, Group]:
+    return {group.name: group for group in Group.objects.filter(name__startswith="role:")}
+
+
+def _apply_role(user, agency: Agency, role: str) -> None:
+    groups = _role_groups()
+    user.groups.remove(*[g for name, g in groups.items() if name != role_group_name(role)])
+    user.groups.add(agency.group, groups[role_group_name(role)])
+
+
+@transaction.atomic
+def membership_create(
+    *, user, agency: Agency, role: str, is_service_account: bool = False
+) -> Membership:
+    """Make a user a member of one agency with a role; a user belongs to one agency only."""
+    if role not in Role.values:
+        raise ValidationError({"role": "Unknown role."})
+    if Membership.objects.filter(user=user).exists():
+        raise ValidationError({"user": "This user already belongs to an agency."})
+    membership = Membership.objects.create(
+        user=user, agency=agency, role=role, is_service_account=is_service_account
+    )
+    _apply_role(user, agency, role)
+    return membership
+
+
+@transaction.atomic
+def member_create(
+    *,
+    agency: Agency,
+    username: str,
+    role: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+) -> Membership:
+    """Create a person's login in an agency; admins also get the admin site."""
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "This username is taken."})
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=role == Role.ADMIN,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return membership_create(user=user, agency=agency, role=role)
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    """Give a member another role, moving them between role groups."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("user", "agency")
+        .get(pk=membership.pk)
+    )
+    if membership.is_service_account:
+        raise ValidationError({"role": "An API client's role is fixed; create another client."})
+    membership.role = role
+    membership.version = F("version") + 1
+    membership.save(update_fields=["role", "version", "updated_at"])
+    membership.refresh_from_db()
+    user = membership.user
+    user.is_staff = role == Role.ADMIN or user.is_superuser
+    user.save(update_fields=["is_staff"])
+    _apply_role(user, membership.agency, role)
+    return membership
+
+
+@transaction.atomic
+def membership_deactivate(*, membership: Membership) -> Membership:
+    """Stop a member from signing in; the membership stays for the record."""
+    membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    user = membership.user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    membership.version = F("version") + 1
+    membership.save(update_fields=["version", "updated_at"])
+    membership.refresh_from_db()
+    return membership
+
+
+def _validate_client_scopes(role: str, scopes: Iterable[str]) -> list[str]:
+    scopes = sorted(set(scopes))
+    unknown = [s for s in scopes if s not in settings.API_SCOPES]
+    if unknown:
+        raise ValidationError({"scopes": f"Unknown scopes: {', '.join(unknown)}."})
+    if not scopes:
+        raise ValidationError({"scopes": "At least one scope is required."})
+    beyond = [s for s in scopes if s not in ROLE_SCOPES[Role(role)]]
+    if beyond:
+        raise ValidationError({"scopes": f"The {role} role cannot hold: {', '.join(beyond)}."})
+    return scopes
+
+
+@transaction.atomic
+def api_client_create(
+    *, agency: Agency, name: str, role: str, scopes: Iterable[str], created_by=None
+) -> tuple[ApiClient, str]:
+    """Register a partner system; returns the client and its secret, which is never shown again."""
+    scopes = _validate_client_scopes(role, scopes)
+    if ApiClient.objects.filter(agency=agency, name=name).exists():
+        raise ValidationError({"name": "This agency already has a client with this name."})
+    service_user = User(username=f"client-{uuid.uuid4().hex[:20]}", is_active=True)
+    service_user.set_unusable_password()
+    service_user.save()
+    membership_create(user=service_user, agency=agency, role=role, is_service_account=True)
+    secret = generate_client_secret()
+    application = Application.objects.create(
+        name=f"{agency.code}: {name}"[:255],
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+        client_secret=secret,
+        hash_client_secret=True,
+        skip_authorization=True,
+    )
+    client = ApiClient.objects.create(
+        agency=agency,
+        name=name,
+        application=application,
+        service_user=service_user,
+        scopes=scopes,
+        created_by=created_by,
+    )
+    return client, secret
+
+
+def _drop_tokens(client: ApiClient) -> None:
+    RefreshToken.objects.filter(application=client.application).delete()
+    AccessToken.objects.filter(application=client.application).delete()
+
+
+@transaction.atomic
+def api_client_rotate_secret(*, client: ApiClient) -> tuple[ApiClient, str]:
+    """Issue a new secret and end every token issued under the old one."""
+    client = ApiClient.objects.select_for_update().select_related("application").get(pk=client.pk)
+    if client.is_revoked:
+        raise ValidationError("A revoked client cannot be given a new secret.")
+    secret = generate_client_secret()
+    client.application.client_secret = secret
+    client.application.save(update_fields=["client_secret", "updated"])
+    client.secret_rotated_at = timezone.now()
+    client.save(update_fields=["secret_rotated_at"])
+    _drop_tokens(client)
+    return client, secret
+
+
+@transaction.atomic
+def api_client_revoke(*, client: ApiClient) -> ApiClient:
+    """Stop a client at once: its tokens are deleted and no new token is issued."""
+    client = ApiClient.objects.select_for_update().select_related("service_user").get(pk=client.pk)
+    if client.is_revoked:
+        return client
+    client.revoked_at = timezone.now()
+    client.save(update_fields=["revoked_at"])
+    client.service_user.is_active = False
+    client.service_user.save(update_fields=["is_active"])
+    _drop_tokens(client)
+    return client
+
+
+def _permission_ids(model: type[models.Model], perms: Iterable[str]) -> list[int]:
+    codenames = [f"{perm}_{model._meta.model_name}" for perm in perms]
+    found = list(
+        Permission.objects.filter(
+            content_type__app_label=model._meta.app_label, codename__in=codenames
+        ).values_list("pk", flat=True)
+    )
+    if len(found) != len(codenames):
+        raise LookupError(f"Unknown permissions {codenames} on {model._meta.label}.")
+    return found
+
+
+def agency_grant(*, agency: Agency, obj: models.Model, perms: Iterable[str]) -> None:
+    """Give an agency's group object permissions (e.g. ``view``, ``respond``) on one object."""
+    perm_model = get_group_obj_perms_model(obj)
+    perm_model.objects.bulk_create(
+        [
+            perm_model(group_id=agency.group_id, permission_id=pid, content_object=obj)
+            for pid in _permission_ids(type(obj), perms)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def agency_revoke(*, agency: Agency, obj: models.Model, perms: Iterable[str]) -> None:
+    """Take object permissions on one object away from an agency's group."""
+    perm_model = get_group_obj_perms_model(obj)
+    perm_model.objects.filter(
+        group_id=agency.group_id,
+        content_object=obj,
+        permission_id__in=_permission_ids(type(obj), perms),
+    ).delete()

@@ -1,0 +1,183 @@
+"""The directory, the caller, and the agency admin's members and API clients."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from exchange.etags import IF_MATCH_PARAMETER as IF_MATCH
+from exchange.etags import check_if_match, with_etag
+from exchange.idempotency import IDEMPOTENCY_KEY_PARAMETER as IDEMPOTENCY_KEY
+from exchange.idempotency import idempotent
+from exchange.viewsets import UUID_PATTERN, ExchangeAPIView, ExchangeViewSet
+
+from . import selectors, services
+from .filters import AgencyFilter, CheckpointFilter
+from .models import ApiClient, Membership
+from .roles import Role
+from .serializers import (
+    AgencySerializer,
+    ApiClientCreateSerializer,
+    ApiClientSerializer,
+    ApiClientWithSecretSerializer,
+    CheckpointSerializer,
+    MemberCreateSerializer,
+    MemberSerializer,
+    MemberUpdateSerializer,
+    MeSerializer,
+)
+
+
+class MeView(ExchangeAPIView):
+    read_scope = None
+
+    @extend_schema(responses=MeSerializer, summary="The caller, agency, role and scopes")
+    def get(self, request):
+        caller = self.caller
+        user = caller.user
+        client = caller.api_client
+        data = {
+            "username": client.name if client else user.get_username(),
+            "display_name": (client.name if client else user.get_full_name())
+            or user.get_username(),
+            "agency": caller.agency,
+            "role": caller.role,
+            "scopes": sorted(caller.scopes) if caller.scopes is not None else [],
+            "api_client": client,
+            "on_behalf_of": request.on_behalf_of,
+        }
+        return Response(MeSerializer(data).data)
+
+
+class AgencyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ExchangeViewSet):
+    """The directory of agencies, for any authenticated caller."""
+
+    serializer_class = AgencySerializer
+    filterset_class = AgencyFilter
+    lookup_field = "code"
+    lookup_value_regex = "[A-Za-z0-9-]+"
+    cursor_ordering = ("code",)
+    read_scope = None
+
+    def get_queryset(self):
+        return selectors.agencies_directory()
+
+
+class CheckpointViewSet(mixins.ListModelMixin, ExchangeViewSet):
+    """Border checkpoints and airports where handovers take place."""
+
+    serializer_class = CheckpointSerializer
+    filterset_class = CheckpointFilter
+    cursor_ordering = ("code",)
+    read_scope = None
+
+    def get_queryset(self):
+        return selectors.checkpoints_active()
+
+
+class AgencyAdminViewSet(ExchangeViewSet):
+    """Agency admins managing their own agency, never another's."""
+
+    lookup_value_regex = UUID_PATTERN
+    allowed_roles = {Role.ADMIN}
+    read_scope = "agency:admin"
+    write_scope = "agency:admin"
+
+
+class MemberViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
+    serializer_class = MemberSerializer
+    cursor_ordering = ("-created_at", "-pk")
+
+    def get_queryset(self):
+        if self.is_schema_request:
+            return Membership.objects.none()
+        return selectors.members_of(self.caller.agency)
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    @extend_schema(
+        request=MemberCreateSerializer,
+        responses={201: MemberSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @idempotent
+    def create(self, request):
+        serializer = MemberCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.member_create(agency=self.caller.agency, **serializer.validated_data)
+        return with_etag(
+            Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED), membership
+        )
+
+    def retrieve(self, request, pk=None):
+        membership = self.get_object()
+        return with_etag(Response(MemberSerializer(membership).data), membership)
+
+    @extend_schema(
+        request=MemberUpdateSerializer, responses=MemberSerializer, parameters=[IF_MATCH]
+    )
+    def partial_update(self, request, pk=None):
+        membership = self.get_object()
+        check_if_match(request, membership, required=True)
+        serializer = MemberUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.membership_change_role(
+            membership=membership, role=serializer.validated_data["role"]
+        )
+        return with_etag(Response(MemberSerializer(membership).data), membership)
+
+    @extend_schema(request=None, responses={204: None}, parameters=[IF_MATCH])
+    def destroy(self, request, pk=None):
+        """Deactivate a member: they can no longer sign in; the record stays."""
+        membership = self.get_object()
+        check_if_match(request, membership, required=True)
+        services.membership_deactivate(membership=membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyAdminViewSet):
+    serializer_class = ApiClientSerializer
+    cursor_ordering = ("-created_at", "-pk")
+
+    def get_queryset(self):
+        if self.is_schema_request:
+            return ApiClient.objects.none()
+        return selectors.api_clients_of(self.caller.agency)
+
+    @extend_schema(
+        request=ApiClientCreateSerializer,
+        responses={201: ApiClientWithSecretSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Register a partner system; the secret is shown once",
+    )
+    @idempotent
+    def create(self, request):
+        serializer = ApiClientCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        client, secret = services.api_client_create(
+            agency=self.caller.agency, created_by=self.caller.user, **serializer.validated_data
+        )
+        data = ApiClientWithSecretSerializer(client, context={"client_secret": secret}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None, responses=ApiClientWithSecretSerializer, parameters=[IDEMPOTENCY_KEY]
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def rotate(self, request, pk=None):
+        """Issue a new secret (shown once) and end the client's current tokens."""
+        client, secret = services.api_client_rotate_secret(client=self.get_object())
+        return Response(
+            ApiClientWithSecretSerializer(client, context={"client_secret": secret}).data
+        )
+
+    @extend_schema(request=None, responses=ApiClientSerializer, parameters=[IDEMPOTENCY_KEY])
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def revoke(self, request, pk=None):
+        """Stop the client at once: its tokens stop working and it gets no new ones."""
+        client = services.api_client_revoke(client=self.get_object())
+        return Response(ApiClientSerializer(client).data)

@@ -1,0 +1,31 @@
+"""URL wiring."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from oauth2_provider.views import TokenView
+
+from exchange.views import healthz, readyz
+
+api_v1 = [
+    path("", include("agencies.urls")),
+    path("", include("exchange.urls")),
+    path("", include("referrals.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("o/token/", TokenView.as_view(), name="oauth2-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("admin/", admin.site.urls),
+    path("api-auth/", include("rest_framework.urls")),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+]
+
+handler400 = "exchange.views.bad_request"
+handler403 = "exchange.views.permission_denied"
+handler404 = "exchange.views.not_found"
+handler500 = "exchange.views.server_error"

@@ -1,0 +1,24 @@
+"""Strict query filters: an unknown parameter or an empty value is a 400, never ignored."""
+
+import django_filters
+from django import forms
+
+PAGING_PARAMETERS = {"cursor", "limit", "format"}
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A typo such as ``?staus=sent`` must not quietly return everything."""
+
+    def is_valid(self):
+        valid = super().is_valid()
+        known = set(self.filters) | PAGING_PARAMETERS
+        for name in self.data:
+            if name not in known:
+                self.form.add_error(
+                    None, forms.ValidationError(f"Unknown query parameter: {name}.")
+                )
+                valid = False
+            elif name in self.filters and self.data.get(name) == "":
+                self.form.add_error(None, forms.ValidationError(f"Empty value for {name}."))
+                valid = False
+        return valid

@@ -1,0 +1,77 @@
+"""The admin site: an agency admin sees and changes only their own agency's people and clients."""
+
+import pytest
+from django.test import Client
+
+from agencies.models import ApiClient, Membership
+from agencies.roles import Role
+
+from ..factories import api_client_with_token, member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kh_admin_browser(kh_agency):
+    browser = Client()
+    browser.force_login(member(kh_agency, Role.ADMIN, username="kh-boss"))
+    return browser
+
+
+def test_agency_admin_sees_only_own_members(kh_agency, th_agency, kh_admin_browser):
+    member(kh_agency, Role.OFFICER, username="kh-visible")
+    member(th_agency, Role.OFFICER, username="th-hidden")
+    page = kh_admin_browser.get("/admin/agencies/membership/")
+    assert page.status_code == 200
+    assert b"kh-visible" in page.content
+    assert b"th-hidden" not in page.content
+
+
+def test_agency_admin_cannot_open_another_agencys_member(th_agency, kh_admin_browser):
+    foreign = Membership.objects.get(user=member(th_agency, Role.OFFICER))
+    page = kh_admin_browser.get(f"/admin/agencies/membership/{foreign.pk}/change/")
+    assert page.status_code == 302  # the admin redirects: "does not exist"
+    posted = kh_admin_browser.post(
+        f"/admin/agencies/membership/{foreign.pk}/change/", {"role": "admin"}
+    )
+    assert posted.status_code == 302
+    foreign.refresh_from_db()
+    assert foreign.role == Role.OFFICER
+
+
+def test_agency_admin_sees_only_own_clients(kh_agency, th_agency, kh_admin_browser):
+    own, _ = api_client_with_token(kh_agency, Role.VIEWER)
+    foreign, _ = api_client_with_token(th_agency, Role.VIEWER)
+    page = kh_admin_browser.get("/admin/agencies/apiclient/")
+    assert own.name.encode() in page.content
+    assert foreign.name.encode() not in page.content
+    revoke = kh_admin_browser.post(
+        "/admin/agencies/apiclient/",
+        {"action": "revoke", "_selected_action": [str(foreign.pk)]},
+    )
+    assert revoke.status_code in (200, 302)
+    assert ApiClient.objects.get(pk=foreign.pk).revoked_at is None
+
+
+def test_agency_admin_changes_own_members_role(kh_agency, kh_admin_browser):
+    target = Membership.objects.get(user=member(kh_agency, Role.OFFICER))
+    response = kh_admin_browser.post(
+        f"/admin/agencies/membership/{target.pk}/change/", {"role": "viewer"}
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.role == Role.VIEWER
+
+
+def test_agency_admin_cannot_see_the_agency_directory_admin(kh_admin_browser):
+    assert kh_admin_browser.get("/admin/agencies/agency/").status_code == 403
+
+
+def test_superuser_sees_every_agency(kh_agency, th_agency, django_user_model):
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    browser = Client()
+    browser.force_login(root)
+    member(kh_agency, Role.OFFICER, username="kh-visible")
+    member(th_agency, Role.OFFICER, username="th-visible")
+    page = browser.get("/admin/agencies/membership/")
+    assert b"kh-visible" in page.content and b"th-visible" in page.content
