@@ -19,6 +19,7 @@ class Caller:
     membership: Membership | None
     api_client: ApiClient | None = None
     scopes: frozenset[str] | None = None  # None: a person on a session, governed by role alone
+    on_behalf_of: str | None = None  # the partner's own officer id, from X-On-Behalf-Of
 
     @property
     def agency(self) -> Agency | None:
@@ -40,20 +41,12 @@ def caller_of(request) -> Caller | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    auth = getattr(request, "auth", None)
-    if isinstance(auth, AccessToken):
-        client = auth.application.api_client
-        caller = Caller(
-            user=user,
-            membership=user.membership,
-            api_client=client,
-            scopes=frozenset(auth.scope.split()),
-        )
-    else:
-        caller = Caller(
-            user=user,
-            membership=Membership.objects.select_related("agency").filter(user=user).first(),
-        )
+    # Token callers were set by the authentication class; this is a person on a session.
+    caller = Caller(
+        user=user,
+        membership=Membership.objects.select_related("agency").filter(user=user).first(),
+        on_behalf_of=getattr(request, "on_behalf_of", None),
+    )
     request._caller = caller
     return caller
 
@@ -94,6 +87,7 @@ class ApiClientTokenAuthentication(BaseAuthentication):
             membership=user.membership,
             api_client=client,
             scopes=frozenset(token.scope.split()),
+            on_behalf_of=getattr(request._request, "on_behalf_of", None),
         )
         return user, token
 

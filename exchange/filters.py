@@ -6,6 +6,10 @@ from django import forms
 PAGING_PARAMETERS = {"cursor", "limit", "format"}
 
 
+def _error(message: str, name: str) -> forms.ValidationError:
+    return forms.ValidationError(message, params={"name": name[:64]})
+
+
 class StrictFilterSet(django_filters.FilterSet):
     """A typo such as ``?staus=sent`` must not quietly return everything."""
 
@@ -19,6 +23,6 @@ class StrictFilterSet(django_filters.FilterSet):
                 )
                 valid = False
             elif name in self.filters and self.data.get(name) == "":
-                self.form.add_error(None, forms.ValidationError(f"Empty value for {name}."))
+                self.form.add_error(None, _error("Empty value for %(name)s.", name))
                 valid = False
         return valid

@@ -48,7 +48,7 @@ def test_unknown_cursor_is_404(kh_agency, as_member):
     assert response["Content-Type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize("query", ["staus=sent", "country="])
+@pytest.mark.parametrize("query", ["staus=sent", "country=", "%25s%25d=1"])
 def test_unknown_or_empty_filters_are_400_not_ignored(kh_agency, as_member, query):
     response = as_member(kh_agency).get(f"/api/v1/agencies/?{query}")
     assert response.status_code == 400
