@@ -7,7 +7,8 @@ PAGING_PARAMETERS = {"cursor", "limit", "format"}
 
 
 def _error(message: str, name: str) -> forms.ValidationError:
-    return forms.ValidationError(message, params={"name": name[:64]})
+    # django-filter applies "%" formatting to messages later: show the name with "%" doubled.
+    return forms.ValidationError(message % {"name": name[:64].replace("%", "%%")})
 
 
 class StrictFilterSet(django_filters.FilterSet):
