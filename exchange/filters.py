@@ -1,5 +1,7 @@
 """Strict query filters: an unknown parameter or an empty value is a 400, never ignored."""
 
+import re
+
 import django_filters
 from django import forms
 
@@ -7,8 +9,8 @@ PAGING_PARAMETERS = {"cursor", "limit", "format"}
 
 
 def _error(message: str, name: str) -> forms.ValidationError:
-    # django-filter applies "%" formatting to messages later: show the name with "%" doubled.
-    return forms.ValidationError(message % {"name": name[:64].replace("%", "%%")})
+    # Messages are %-formatted again downstream: echo only the safe characters of the name.
+    return forms.ValidationError(message % {"name": re.sub(r"[^\w.:-]", "?", name[:64])})
 
 
 class StrictFilterSet(django_filters.FilterSet):
