@@ -21,9 +21,7 @@ class StrictFilterSet(django_filters.FilterSet):
         known = set(self.filters) | PAGING_PARAMETERS
         for name in self.data:
             if name not in known:
-                self.form.add_error(
-                    None, forms.ValidationError(f"Unknown query parameter: {name}.")
-                )
+                self.form.add_error(None, _error("Unknown query parameter: %(name)s.", name))
                 valid = False
             elif name in self.filters and self.data.get(name) == "":
                 self.form.add_error(None, _error("Empty value for %(name)s.", name))
