@@ -16,7 +16,11 @@ def etag_of(obj) -> str:
 
 def check_if_match(request, obj, *, required: bool) -> None:
     """428 when ``If-Match`` is required and missing; 412 when it names another version."""
-    header = request.headers.get("If-Match")
+    check_etag(request.headers.get("If-Match"), obj, required=required)
+
+
+def check_etag(header: str | None, obj, *, required: bool) -> None:
+    """The If-Match check on a header value, for services that compare under a row lock."""
     if not header:
         if required:
             raise PreconditionRequired()

@@ -2,6 +2,10 @@
 
 from rest_framework.routers import SimpleRouter
 
+from . import views
+
 router = SimpleRouter()
+router.register("referrals", views.ReferralViewSet, basename="referral")
+router.register("returns", views.ReturnViewSet, basename="return")
 
 urlpatterns = router.urls

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from agencies.demo import DEMO_PASSWORD, demo_logins, seed_directory
+from referrals.demo import seed_cases
 
 
 class Command(BaseCommand):
@@ -10,6 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = seed_directory()
+        created["cases"] = seed_cases()
         summary = ", ".join(f"{count} {what}" for what, count in created.items())
         self.stdout.write(f"Created: {summary}.")
         self.stdout.write(f"Demo logins (development password '{DEMO_PASSWORD}'):")

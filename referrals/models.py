@@ -1,0 +1,362 @@
+"""The domain: subjects, referral notices, return requests, messages and shares."""
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from agencies.models import Agency, Checkpoint, Urgency
+
+ADULT_AGE = 18
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class ConsentStatus(models.TextChoices):
+    GIVEN = "given", _("Given")
+    GUARDIAN_GIVEN = "guardian_given", _("Given by a guardian")
+    REFUSED = "refused", _("Refused")
+    NOT_ASKED = "not_asked", _("Not asked")
+
+
+class Subject(models.Model):
+    """The person a case is about; it exists only inside its case."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    given_name = models.CharField(max_length=120)
+    family_name = models.CharField(max_length=120, blank=True)
+    name_native = models.CharField(max_length=200, blank=True)
+    aliases = models.JSONField(default=list, blank=True)
+    sex = models.CharField(max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(null=True, blank=True)
+    age_estimate = models.PositiveSmallIntegerField(null=True, blank=True)
+    is_minor = models.BooleanField(default=False, editable=False)
+    nationality_claimed = models.CharField(max_length=2, blank=True)
+    identity_documents = models.JSONField(default=list, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    home_address = models.JSONField(default=dict, blank=True)
+    family_contact = models.JSONField(default=dict, blank=True)
+    vulnerabilities = models.JSONField(default=list, blank=True)
+    consent_status = models.CharField(
+        max_length=16, choices=ConsentStatus.choices, default=ConsentStatus.NOT_ASKED
+    )
+    consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    consent_scope = models.JSONField(
+        default=list, blank=True, help_text=_("Agency kinds that may receive the data.")
+    )
+
+    def __str__(self):
+        return str(self.id)
+
+    def age_on(self, day: date) -> int | None:
+        if self.birth_date:
+            before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+            return day.year - self.birth_date.year - before_birthday
+        return self.age_estimate
+
+    def save(self, *args, **kwargs):
+        age = self.age_on(timezone.localdate())
+        self.is_minor = age is not None and age < ADULT_AGE
+        super().save(*args, **kwargs)
+
+    def consents_to(self, kind: str) -> bool:
+        """Whether the person (or their guardian) agreed that agencies of ``kind`` receive the data."""
+        agreed = self.consent_status in (ConsentStatus.GIVEN, ConsentStatus.GUARDIAN_GIVEN)
+        return agreed and kind in self.consent_scope
+
+
+class Case(models.Model):
+    """What referral notices and return requests share: parties, subject, clocks, version."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=40, unique=True, null=True, blank=True)
+    sender_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    recipient_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    subject = models.OneToOneField(Subject, on_delete=models.PROTECT, related_name="+")
+    urgency = models.CharField(max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.reference or f"draft {self.id}"
+
+
+class ReferralStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CLOSED = "closed", _("Closed")
+
+
+class ReferralCategory(models.TextChoices):
+    TRAFFICKING_VICTIM = "trafficking_victim", _("Trafficking victim")
+    PRESUMED_VICTIM = "presumed_victim", _("Presumed victim")
+    IRREGULAR_MIGRANT = "irregular_migrant", _("Irregular migrant")
+    UNACCOMPANIED_CHILD = "unaccompanied_child", _("Unaccompanied child")
+    OTHER = "other", _("Other")
+
+
+class ExploitationType(models.TextChoices):
+    SEXUAL = "sexual", _("Sexual exploitation")
+    FORCED_LABOUR = "forced_labour", _("Forced labour")
+    FORCED_CRIMINALITY = "forced_criminality", _("Forced criminality (e.g. scam compounds)")
+    FISHING = "fishing", _("Forced labour at sea")
+    DOMESTIC_SERVITUDE = "domestic_servitude", _("Domestic servitude")
+    FORCED_MARRIAGE = "forced_marriage", _("Forced marriage")
+    BEGGING = "begging", _("Forced begging")
+    ORGAN_REMOVAL = "organ_removal", _("Organ removal")
+    OTHER = "other", _("Other")
+
+
+class RequestedAction(models.TextChoices):
+    IDENTITY_VERIFICATION = "identity_verification", _("Identity verification")
+    FAMILY_TRACING = "family_tracing", _("Family tracing")
+    PROTECTION = "protection", _("Protection")
+    REPATRIATION = "repatriation", _("Repatriation")
+    LEGAL_ASSISTANCE = "legal_assistance", _("Legal assistance")
+    MEDICAL_CARE = "medical_care", _("Medical care")
+
+
+class ReferralNotice(Case):
+    """A person identified in one country, referred to a counterpart agency in another."""
+
+    category = models.CharField(max_length=32, choices=ReferralCategory.choices)
+    exploitation_types = models.JSONField(default=list, blank=True)
+    summary = models.TextField(blank=True)
+    requested_actions = models.JSONField(default=list, blank=True)
+    identified_on = models.DateField()
+    identified_place = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    acknowledge_due_at = models.DateTimeField(null=True, blank=True)
+    respond_due_at = models.DateTimeField(null=True, blank=True)
+    focal_point = models.CharField(max_length=200, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    withdrawal_reason = models.TextField(blank=True)
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        permissions = [
+            ("respond_referralnotice", "Can act as the receiving side of a referral notice"),
+            ("message_referralnotice", "Can post messages on a referral notice"),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="referral_created_idx"),
+            models.Index(fields=["sender_agency", "-created_at"], name="referral_sender_idx"),
+            models.Index(fields=["recipient_agency", "-created_at"], name="referral_recipient_idx"),
+            models.Index(
+                fields=["acknowledge_due_at"],
+                name="referral_ack_due_idx",
+                condition=models.Q(status="sent"),
+            ),
+            models.Index(
+                fields=["respond_due_at"],
+                name="referral_respond_due_idx",
+                condition=models.Q(status__in=["sent", "acknowledged"]),
+            ),
+        ]
+
+    @property
+    def is_overdue(self) -> bool:
+        now = timezone.now()
+        ack_late = (
+            self.status == ReferralStatus.SENT
+            and self.acknowledge_due_at
+            and now > self.acknowledge_due_at
+        )
+        respond_late = (
+            self.status in (ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED)
+            and self.respond_due_at
+            and now > self.respond_due_at
+        )
+        return bool(ack_late or respond_late)
+
+
+class ReturnStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    REQUESTED = "requested", _("Requested")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+    SCHEDULED = "scheduled", _("Scheduled")
+    HANDED_OVER = "handed_over", _("Handed over")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ReturnBasis(models.TextChoices):
+    VICTIM_REPATRIATION = "victim_repatriation", _("Repatriation of a victim")
+    VOLUNTARY_RETURN = "voluntary_return", _("Voluntary return")
+    READMISSION = "readmission", _("Readmission")
+
+
+class ReturnRequest(Case):
+    """Verification, scheduling and handover of a person's return to their country of origin."""
+
+    referral = models.ForeignKey(
+        ReferralNotice, on_delete=models.PROTECT, null=True, blank=True, related_name="returns"
+    )
+    basis = models.CharField(max_length=32, choices=ReturnBasis.choices)
+    proposed_checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    proposed_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ReturnStatus.choices, default=ReturnStatus.DRAFT
+    )
+    requested_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    verification_due_at = models.DateTimeField(null=True, blank=True)
+    verification = models.JSONField(default=dict, blank=True)
+    scheduled_date = models.DateField(null=True, blank=True)
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handover = models.JSONField(default=dict, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    cancellation_reason = models.TextField(blank=True)
+
+    class Meta:
+        permissions = [
+            ("respond_returnrequest", "Can act as the receiving side of a return request"),
+            ("message_returnrequest", "Can post messages on a return request"),
+        ]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="return_created_idx"),
+            models.Index(fields=["sender_agency", "-created_at"], name="return_sender_idx"),
+            models.Index(fields=["recipient_agency", "-created_at"], name="return_recipient_idx"),
+            models.Index(
+                fields=["verification_due_at"],
+                name="return_verify_due_idx",
+                condition=models.Q(status__in=["requested", "acknowledged"]),
+            ),
+        ]
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(
+            self.status in (ReturnStatus.REQUESTED, ReturnStatus.ACKNOWLEDGED)
+            and self.verification_due_at
+            and timezone.now() > self.verification_due_at
+        )
+
+
+class ReferralNoticeUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(ReferralNotice, on_delete=models.CASCADE)
+
+
+class ReferralNoticeGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(ReferralNotice, on_delete=models.CASCADE)
+
+
+class ReturnRequestUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE)
+
+
+class ReturnRequestGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE)
+
+
+class CaseMessage(models.Model):
+    """A message in a case's thread between the agencies taking part."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referral = models.ForeignKey(
+        ReferralNotice, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    return_request = models.ForeignKey(
+        ReturnRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    author_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    author_on_behalf_of = models.CharField(max_length=128, blank=True)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(referral__isnull=False, return_request__isnull=True)
+                | models.Q(referral__isnull=True, return_request__isnull=False),
+                name="message_belongs_to_one_case",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["referral", "created_at"], name="message_referral_idx"),
+            models.Index(fields=["return_request", "created_at"], name="message_return_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.author_agency_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Share(models.Model):
+    """Read access to a case for a third agency, granted by the sender within the consent scope."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referral = models.ForeignKey(
+        ReferralNotice, on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
+    )
+    return_request = models.ForeignKey(
+        ReturnRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="shares"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(referral__isnull=False, return_request__isnull=True)
+                | models.Q(referral__isnull=True, return_request__isnull=False),
+                name="share_belongs_to_one_case",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "agency"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="share_referral_active_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["return_request", "agency"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="share_return_active_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agency_id} ({'revoked' if self.revoked_at else 'active'})"

@@ -1,0 +1,429 @@
+"""The shape of cases, subjects, messages and shares in the API (shape only, no policy)."""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from agencies.models import AgencyKind, Checkpoint, Country, Urgency
+from agencies.serializers import AgencyCodeField
+
+from .models import (
+    ConsentStatus,
+    ExploitationType,
+    ReferralCategory,
+    ReferralNotice,
+    RequestedAction,
+    ReturnBasis,
+    ReturnRequest,
+    Subject,
+)
+from .selectors import allowed_actions
+
+ISO_COUNTRY = r"^[A-Z]{2}$"
+
+
+class IdentityDocumentSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=[
+            "passport",
+            "national_id",
+            "birth_certificate",
+            "family_book",
+            "travel_document",
+            "other",
+        ]
+    )
+    number = serializers.CharField(max_length=64)
+    issuing_country = serializers.RegexField(ISO_COUNTRY)
+
+
+class HomeAddressSerializer(serializers.Serializer):
+    province = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    district = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    commune = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    village = serializers.CharField(max_length=120, required=False, allow_blank=True)
+
+
+class FamilyContactSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    relationship = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class ConsentSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        source="consent_status", choices=ConsentStatus.choices, default=ConsentStatus.NOT_ASKED
+    )
+    recorded_at = serializers.DateTimeField(
+        source="consent_recorded_at", required=False, allow_null=True
+    )
+    scope = serializers.ListField(
+        source="consent_scope",
+        child=serializers.ChoiceField(choices=AgencyKind.choices),
+        required=False,
+        help_text="Agency kinds that may receive the data.",
+    )
+
+    def validate(self, attrs):
+        recorded = attrs.get("consent_recorded_at")
+        if recorded and recorded > timezone.now():
+            raise serializers.ValidationError(
+                {"recorded_at": "Consent cannot be recorded in the future."}
+            )
+        return attrs
+
+
+class SubjectSerializer(serializers.ModelSerializer):
+    """The person: nested in a case, never listed on its own."""
+
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=200), max_length=20, required=False
+    )
+    identity_documents = IdentityDocumentSerializer(many=True, required=False)
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=16), max_length=10, required=False
+    )
+    home_address = HomeAddressSerializer(required=False)
+    family_contact = FamilyContactSerializer(required=False)
+    vulnerabilities = serializers.ListField(
+        child=serializers.CharField(max_length=120), max_length=20, required=False
+    )
+    nationality_claimed = serializers.ChoiceField(
+        choices=Country.choices, required=False, allow_blank=True
+    )
+    consent = ConsentSerializer(source="*", required=False)
+    age_estimate = serializers.IntegerField(
+        min_value=0, max_value=120, required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Subject
+        fields = [
+            "given_name",
+            "family_name",
+            "name_native",
+            "aliases",
+            "sex",
+            "birth_date",
+            "age_estimate",
+            "is_minor",
+            "nationality_claimed",
+            "identity_documents",
+            "languages",
+            "home_address",
+            "family_contact",
+            "vulnerabilities",
+            "consent",
+        ]
+        read_only_fields = ["is_minor"]
+
+    def validate_birth_date(self, value):
+        if value and value > timezone.localdate():
+            raise serializers.ValidationError("The birth date cannot be in the future.")
+        return value
+
+
+class AllowedActionsMixin(serializers.Serializer):
+    allowed_actions = serializers.SerializerMethodField(
+        help_text="The actions the caller may take now (POST .../{action}/)."
+    )
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        return allowed_actions(self.context["caller"], obj)
+
+
+class ReferralSerializer(AllowedActionsMixin, serializers.ModelSerializer):
+    sender_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    recipient_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    subject = SubjectSerializer(read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ReferralNotice
+        fields = [
+            "id",
+            "reference",
+            "sender_agency",
+            "recipient_agency",
+            "category",
+            "exploitation_types",
+            "urgency",
+            "subject",
+            "summary",
+            "requested_actions",
+            "identified_on",
+            "identified_place",
+            "status",
+            "allowed_actions",
+            "sent_at",
+            "acknowledged_at",
+            "accepted_at",
+            "rejected_at",
+            "withdrawn_at",
+            "closed_at",
+            "acknowledge_due_at",
+            "respond_due_at",
+            "is_overdue",
+            "focal_point",
+            "rejection_reason",
+            "withdrawal_reason",
+            "outcome",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+def _not_in_future(value):
+    if value and value > timezone.localdate():
+        raise serializers.ValidationError("This date cannot be in the future.")
+    return value
+
+
+def _not_in_past(value):
+    if value and value < timezone.localdate():
+        raise serializers.ValidationError("This date cannot be in the past.")
+    return value
+
+
+class ReferralWriteSerializer(serializers.Serializer):
+    recipient_agency = AgencyCodeField()
+    category = serializers.ChoiceField(choices=ReferralCategory.choices)
+    exploitation_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=ExploitationType.choices), required=False
+    )
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
+    subject = SubjectSerializer()
+    summary = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    requested_actions = serializers.ListField(
+        child=serializers.ChoiceField(choices=RequestedAction.choices), required=False
+    )
+    identified_on = serializers.DateField(validators=[_not_in_future])
+    identified_place = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        subject = attrs.get("subject") or {}
+        born, identified = subject.get("birth_date"), attrs.get("identified_on")
+        if born and identified and born > identified:
+            raise serializers.ValidationError(
+                {"subject": {"birth_date": ["The person cannot be born after being identified."]}}
+            )
+        return attrs
+
+
+@extend_schema_field(OpenApiTypes.UUID)
+class VisibleReferralField(serializers.PrimaryKeyRelatedField):
+    """A referral the caller's agency can see; anything else is an unknown referral."""
+
+    default_error_messages = {
+        "does_not_exist": "Unknown referral.",
+        "incorrect_type": "A referral id (UUID).",
+    }
+
+    def get_queryset(self):
+        from .selectors import referrals_visible_to
+
+        return referrals_visible_to(self.context["caller"])
+
+
+class CheckpointCodeField(serializers.SlugRelatedField):
+    default_error_messages = {"does_not_exist": "No active checkpoint has the code {value}."}
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            slug_field="code", queryset=Checkpoint.objects.filter(is_active=True), **kwargs
+        )
+
+
+class ReturnSerializer(AllowedActionsMixin, serializers.ModelSerializer):
+    sender_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    recipient_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    subject = SubjectSerializer(read_only=True)
+    proposed_checkpoint = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    checkpoint = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    verification = serializers.SerializerMethodField()
+    handover = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReturnRequest
+        fields = [
+            "id",
+            "reference",
+            "sender_agency",
+            "recipient_agency",
+            "referral",
+            "subject",
+            "basis",
+            "urgency",
+            "proposed_checkpoint",
+            "proposed_date",
+            "status",
+            "allowed_actions",
+            "requested_at",
+            "acknowledged_at",
+            "verified_at",
+            "rejected_at",
+            "scheduled_at",
+            "handed_over_at",
+            "cancelled_at",
+            "verification_due_at",
+            "is_overdue",
+            "verification",
+            "scheduled_date",
+            "checkpoint",
+            "handover",
+            "rejection_reason",
+            "cancellation_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_verification(self, obj) -> dict | None:
+        return obj.verification or None
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_handover(self, obj) -> dict | None:
+        return obj.handover or None
+
+
+class ReturnWriteSerializer(serializers.Serializer):
+    recipient_agency = AgencyCodeField()
+    referral = VisibleReferralField(required=False, allow_null=True)
+    subject = SubjectSerializer(required=False)
+    basis = serializers.ChoiceField(choices=ReturnBasis.choices)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
+    proposed_checkpoint = CheckpointCodeField(required=False, allow_null=True)
+    proposed_date = serializers.DateField(
+        required=False, allow_null=True, validators=[_not_in_past]
+    )
+
+
+class FocalPointSerializer(serializers.Serializer):
+    focal_point = serializers.CharField(max_length=200)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+class OutcomeSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=5000)
+
+
+class VerificationSerializer(serializers.Serializer):
+    identity_confirmed = serializers.BooleanField()
+    nationality_confirmed = serializers.BooleanField()
+    family_traced = serializers.BooleanField()
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class VerifySerializer(serializers.Serializer):
+    verification = VerificationSerializer()
+
+
+class ScheduleSerializer(serializers.Serializer):
+    date = serializers.DateField(validators=[_not_in_past])
+    checkpoint = CheckpointCodeField()
+
+
+class HandoverSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    received_by = serializers.CharField(max_length=200)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class ConfirmHandoverSerializer(serializers.Serializer):
+    handover = HandoverSerializer()
+
+
+class MessageSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    author_agency = serializers.CharField(source="author_agency.code", read_only=True)
+    author_on_behalf_of = serializers.CharField(read_only=True)
+    body = serializers.CharField(max_length=20000)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class ShareSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    agency = AgencyCodeField()
+    created_at = serializers.DateTimeField(read_only=True)
+    revoked_at = serializers.DateTimeField(read_only=True)
+
+
+class RedactedReferralSerializer(serializers.ModelSerializer):
+    """What auditors see: exchange metadata, no subject, no free text."""
+
+    sender_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    recipient_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ReferralNotice
+        fields = [
+            "id",
+            "reference",
+            "sender_agency",
+            "recipient_agency",
+            "category",
+            "urgency",
+            "status",
+            "sent_at",
+            "acknowledged_at",
+            "accepted_at",
+            "rejected_at",
+            "withdrawn_at",
+            "closed_at",
+            "acknowledge_due_at",
+            "respond_due_at",
+            "is_overdue",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class RedactedReturnSerializer(serializers.ModelSerializer):
+    """What auditors see of a return: metadata, no subject, no free text."""
+
+    sender_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    recipient_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    checkpoint = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ReturnRequest
+        fields = [
+            "id",
+            "reference",
+            "sender_agency",
+            "recipient_agency",
+            "basis",
+            "urgency",
+            "status",
+            "requested_at",
+            "acknowledged_at",
+            "verified_at",
+            "rejected_at",
+            "scheduled_at",
+            "handed_over_at",
+            "cancelled_at",
+            "verification_due_at",
+            "is_overdue",
+            "scheduled_date",
+            "checkpoint",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class RedactedMessageSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    author_agency = serializers.CharField(source="author_agency.code", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)

@@ -1,0 +1,316 @@
+"""The case endpoints: referral notices and return requests, their actions, messages and shares."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from exchange.audit import audit_record
+from exchange.etags import IF_MATCH_PARAMETER, with_etag
+from exchange.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from exchange.viewsets import UUID_PATTERN, ExchangeViewSet
+
+from . import services
+from .filters import ReferralFilter, ReturnFilter
+from .models import ReferralNotice, ReturnRequest, Share
+from .selectors import case_agencies, cases_visible_to, is_auditor, messages_of, shares_of
+from .serializers import (
+    ConfirmHandoverSerializer,
+    FocalPointSerializer,
+    MessageSerializer,
+    OutcomeSerializer,
+    ReasonSerializer,
+    RedactedMessageSerializer,
+    RedactedReferralSerializer,
+    RedactedReturnSerializer,
+    ReferralSerializer,
+    ReferralWriteSerializer,
+    ReturnSerializer,
+    ReturnWriteSerializer,
+    ScheduleSerializer,
+    ShareSerializer,
+    VerifySerializer,
+)
+
+IF_MATCH_OPTIONAL = IF_MATCH_PARAMETER.__class__(
+    "If-Match",
+    IF_MATCH_PARAMETER.type,
+    IF_MATCH_PARAMETER.location,
+    required=False,
+    description="When sent, the action applies only if the case is still at this ETag (else 412).",
+)
+ACTION_PARAMETERS = [IF_MATCH_OPTIONAL, IDEMPOTENCY_KEY_PARAMETER]
+
+
+class CaseViewSet(mixins.ListModelMixin, ExchangeViewSet):
+    """What both kinds of case share: visibility, detail, create, draft edits, threads, shares."""
+
+    model = None
+    kind = ""
+    redacted_serializer_class = None
+    write_serializer_class = None
+    lookup_value_regex = UUID_PATTERN
+    cursor_ordering = ("-created_at", "-id")
+
+    def get_queryset(self):
+        if self.is_schema_request:
+            return self.model.objects.none()
+        return cases_visible_to(self.model, self.caller)
+
+    def get_serializer_class(self):
+        if not self.is_schema_request and is_auditor(self.caller):
+            return self.redacted_serializer_class
+        return self.serializer_class
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "caller": self.caller}
+
+    def get_object(self):
+        """The case if the caller's agency can see it; 404 otherwise, never 403."""
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def _audit_read(self, action: str, case=None, ids=None):
+        audit_record(
+            actor=self.caller,
+            action=f"{self.kind}.{action}",
+            object_type=self.kind,
+            object_id=case.id if case else None,
+            reference=(case.reference or "") if case else "",
+            agencies=case_agencies(case) if case else (),
+            detail={"ids": [str(i) for i in ids]} if ids is not None else None,
+        )
+
+    def _detail_response(self, case, status_code=status.HTTP_200_OK):
+        case = self.get_object() if not hasattr(case, "can_change") else case
+        response = Response(self.get_serializer(case).data, status=status_code)
+        return with_etag(response, case)
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        self._audit_read("list", ids=[item["id"] for item in response.data["results"]])
+        return response
+
+    def retrieve(self, request, pk=None):
+        case = self.get_object()
+        self._audit_read("read", case)
+        return self._detail_response(case)
+
+    def _write_data(self, *, partial=False):
+        serializer = self.write_serializer_class(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _act(self, service, payload_serializer=None, **extra):
+        """Run one workflow action on a visible case and answer with the case as it is now."""
+        case = self.get_object()
+        data = {}
+        if payload_serializer is not None:
+            payload = payload_serializer(
+                data=self.request.data, context=self.get_serializer_context()
+            )
+            payload.is_valid(raise_exception=True)
+            data = dict(payload.validated_data)
+        service(
+            **{self.case_argument: case},
+            actor=self.caller,
+            if_match=self.request.headers.get("If-Match"),
+            **data,
+            **extra,
+        )
+        self.kwargs["pk"] = str(case.pk)
+        return self._detail_response(None)
+
+    @extend_schema(responses=MessageSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="messages", url_name="messages")
+    def messages(self, request, pk=None):
+        case = self.get_object()
+        serializer = RedactedMessageSerializer if is_auditor(self.caller) else MessageSerializer
+        page = self.paginate_queryset(messages_of(case).order_by("-created_at", "-id"))
+        return self.get_paginated_response(serializer(page, many=True).data)
+
+    @extend_schema(
+        request=MessageSerializer,
+        responses={201: MessageSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @messages.mapping.post
+    @idempotent
+    def post_message(self, request, pk=None):
+        case = self.get_object()
+        payload = MessageSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        message = services.case_message_post(
+            case=case, actor=self.caller, body=payload.validated_data["body"]
+        )
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=ShareSerializer(many=True))
+    @action(detail=True, methods=["get"], url_path="shares", url_name="shares")
+    def shares(self, request, pk=None):
+        case = self.get_object()
+        page = self.paginate_queryset(shares_of(case).order_by("-created_at", "-id"))
+        return self.get_paginated_response(ShareSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=ShareSerializer,
+        responses={201: ShareSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @shares.mapping.post
+    @idempotent
+    def post_share(self, request, pk=None):
+        case = self.get_object()
+        payload = ShareSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        share = services.case_share(
+            case=case, actor=self.caller, agency=payload.validated_data["agency"]
+        )
+        return Response(ShareSerializer(share).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: OpenApiResponse(description="Share revoked.")})
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=f"shares/(?P<share_id>{UUID_PATTERN})",
+        url_name="share-detail",
+    )
+    def revoke_share(self, request, pk=None, share_id=None):
+        case = self.get_object()
+        share = get_object_or_404(Share.objects.filter(**{self.case_field: case}), pk=share_id)
+        services.case_share_revoke(share=share, actor=self.caller)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _case_action(service_name: str, payload=None, summary: str = ""):
+    """An action endpoint: POST {id}/{action}/ calling one service."""
+
+    @extend_schema(request=payload, parameters=ACTION_PARAMETERS, summary=summary)
+    @idempotent
+    def handler(self, request, pk=None):
+        return self._act(getattr(services, service_name), payload)
+
+    handler.__name__ = service_name.split("_", 1)[1]
+    handler.__doc__ = summary
+    return handler
+
+
+class ReferralViewSet(CaseViewSet):
+    """Referral notices: a person identified in one country, referred to another."""
+
+    model = ReferralNotice
+    kind = "referral"
+    case_argument = "referral"
+    case_field = "referral"
+    serializer_class = ReferralSerializer
+    redacted_serializer_class = RedactedReferralSerializer
+    write_serializer_class = ReferralWriteSerializer
+    filterset_class = ReferralFilter
+
+    @extend_schema(
+        request=ReferralWriteSerializer,
+        responses={201: ReferralSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
+    def create(self, request):
+        referral = services.referral_create(actor=self.caller, **self._write_data())
+        self.kwargs["pk"] = str(referral.pk)
+        response = self._detail_response(None, status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/referrals/{referral.pk}/"
+        return response
+
+    @extend_schema(
+        request=ReferralWriteSerializer,
+        responses=ReferralSerializer,
+        parameters=[IF_MATCH_PARAMETER],
+    )
+    def partial_update(self, request, pk=None):
+        services.case_update(
+            case=self.get_object(),
+            actor=self.caller,
+            if_match=request.headers.get("If-Match"),
+            **self._write_data(partial=True),
+        )
+        return self._detail_response(None)
+
+    send = action(detail=True, methods=["post"])(
+        _case_action("referral_send", None, "Send a draft")
+    )
+    acknowledge = action(detail=True, methods=["post"])(
+        _case_action("referral_acknowledge", FocalPointSerializer, "Acknowledge receipt")
+    )
+    accept = action(detail=True, methods=["post"])(
+        _case_action("referral_accept", None, "Accept the case")
+    )
+    reject = action(detail=True, methods=["post"])(
+        _case_action("referral_reject", ReasonSerializer, "Reject, with a reason")
+    )
+    withdraw = action(detail=True, methods=["post"])(
+        _case_action("referral_withdraw", ReasonSerializer, "Withdraw, with a reason")
+    )
+    close = action(detail=True, methods=["post"])(
+        _case_action("referral_close", OutcomeSerializer, "Close an accepted case with its outcome")
+    )
+
+
+class ReturnViewSet(CaseViewSet):
+    """Return requests: verification, scheduling and handover at a border checkpoint."""
+
+    model = ReturnRequest
+    kind = "return"
+    case_argument = "return_request"
+    case_field = "return_request"
+    serializer_class = ReturnSerializer
+    redacted_serializer_class = RedactedReturnSerializer
+    write_serializer_class = ReturnWriteSerializer
+    filterset_class = ReturnFilter
+
+    @extend_schema(
+        request=ReturnWriteSerializer,
+        responses={201: ReturnSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
+    def create(self, request):
+        return_request = services.return_create(actor=self.caller, **self._write_data())
+        self.kwargs["pk"] = str(return_request.pk)
+        response = self._detail_response(None, status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/returns/{return_request.pk}/"
+        return response
+
+    @extend_schema(
+        request=ReturnWriteSerializer, responses=ReturnSerializer, parameters=[IF_MATCH_PARAMETER]
+    )
+    def partial_update(self, request, pk=None):
+        services.case_update(
+            case=self.get_object(),
+            actor=self.caller,
+            if_match=request.headers.get("If-Match"),
+            **self._write_data(partial=True),
+        )
+        return self._detail_response(None)
+
+    send = action(detail=True, methods=["post"])(
+        _case_action("return_send", None, "Request the return")
+    )
+    acknowledge = action(detail=True, methods=["post"])(
+        _case_action("return_acknowledge", None, "Acknowledge receipt")
+    )
+    verify = action(detail=True, methods=["post"])(
+        _case_action("return_verify", VerifySerializer, "Confirm identity and nationality")
+    )
+    reject = action(detail=True, methods=["post"])(
+        _case_action("return_reject", ReasonSerializer, "Reject, with a reason")
+    )
+    schedule = action(detail=True, methods=["post"])(
+        _case_action("return_schedule", ScheduleSerializer, "Set the handover date and checkpoint")
+    )
+    confirm_handover = action(detail=True, methods=["post"], url_path="confirm_handover")(
+        _case_action("return_confirm_handover", ConfirmHandoverSerializer, "Confirm the handover")
+    )
+    cancel = action(detail=True, methods=["post"])(
+        _case_action("return_cancel", ReasonSerializer, "Cancel, with a reason")
+    )

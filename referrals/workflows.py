@@ -1,0 +1,77 @@
+"""The two workflows as data: which action moves a case from which states, and by which side."""
+
+from dataclasses import dataclass
+
+from .models import ReferralStatus, ReturnStatus
+
+SENDER = "sender"
+RECIPIENT = "recipient"
+EITHER = "either"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    side: str
+
+
+@dataclass(frozen=True)
+class Workflow:
+    kind: str
+    transitions: dict[str, Transition]
+    final_states: frozenset[str]
+
+    def transition(self, action: str) -> Transition:
+        return self.transitions[action]
+
+    def allowed_actions(self, status: str, sides: set[str]) -> list[str]:
+        """The actions a caller acting as ``sides`` may take on a case in ``status``."""
+        return [
+            t.action
+            for t in self.transitions.values()
+            if status in t.sources and (t.side in sides or (t.side == EITHER and sides))
+        ]
+
+
+def _workflow(kind, final_states, *rows) -> Workflow:
+    return Workflow(
+        kind=kind,
+        transitions={
+            action: Transition(action, frozenset(sources), target, side)
+            for action, sources, target, side in rows
+        },
+        final_states=frozenset(final_states),
+    )
+
+
+R = ReferralStatus
+REFERRAL_WORKFLOW = _workflow(
+    "referral",
+    [R.REJECTED, R.WITHDRAWN, R.CLOSED],
+    ("send", [R.DRAFT], R.SENT, SENDER),
+    ("acknowledge", [R.SENT], R.ACKNOWLEDGED, RECIPIENT),
+    ("accept", [R.SENT, R.ACKNOWLEDGED], R.ACCEPTED, RECIPIENT),
+    ("reject", [R.SENT, R.ACKNOWLEDGED], R.REJECTED, RECIPIENT),
+    ("withdraw", [R.DRAFT, R.SENT, R.ACKNOWLEDGED], R.WITHDRAWN, SENDER),
+    ("close", [R.ACCEPTED], R.CLOSED, EITHER),
+)
+
+T = ReturnStatus
+RETURN_WORKFLOW = _workflow(
+    "return",
+    [T.REJECTED, T.HANDED_OVER, T.CANCELLED],
+    ("send", [T.DRAFT], T.REQUESTED, SENDER),
+    ("acknowledge", [T.REQUESTED], T.ACKNOWLEDGED, RECIPIENT),
+    ("verify", [T.REQUESTED, T.ACKNOWLEDGED], T.VERIFIED, RECIPIENT),
+    ("reject", [T.REQUESTED, T.ACKNOWLEDGED], T.REJECTED, RECIPIENT),
+    ("schedule", [T.VERIFIED, T.SCHEDULED], T.SCHEDULED, EITHER),
+    ("confirm_handover", [T.SCHEDULED], T.HANDED_OVER, RECIPIENT),
+    (
+        "cancel",
+        [T.DRAFT, T.REQUESTED, T.ACKNOWLEDGED, T.VERIFIED, T.SCHEDULED],
+        T.CANCELLED,
+        SENDER,
+    ),
+)
