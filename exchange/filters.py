@@ -4,6 +4,7 @@ import re
 
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 
 PAGING_PARAMETERS = {"cursor", "limit", "format"}
 
@@ -27,3 +28,23 @@ class StrictFilterSet(django_filters.FilterSet):
                 self.form.add_error(None, _error("Empty value for %(name)s.", name))
                 valid = False
         return valid
+
+
+NON_EMPTY_STRING = {"type": "string", "minLength": 1}
+
+
+@extend_schema_field(NON_EMPTY_STRING)
+class NonEmptyCharFilter(django_filters.CharFilter):
+    """A text filter whose empty value is refused (documented as ``minLength: 1``)."""
+
+
+class StrictBooleanFilter(django_filters.ChoiceFilter):
+    """``true`` or ``false``, nothing else (``null``, ``1`` or ``yes`` are a 400)."""
+
+    field_class = forms.TypedChoiceField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        kwargs.setdefault("empty_value", None)
+        super().__init__(**kwargs)

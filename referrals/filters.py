@@ -2,18 +2,22 @@
 
 import django_filters
 from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from agencies.authentication import caller_of
 from agencies.models import Agency, Country, Urgency
-from exchange.filters import StrictFilterSet
+from exchange.filters import (
+    NON_EMPTY_STRING,
+    NonEmptyCharFilter,
+    StrictBooleanFilter,
+    StrictFilterSet,
+)
 
 from .models import ReferralNotice, ReferralStatus, ReturnRequest, ReturnStatus
 from .selectors import is_auditor, overdue_filter
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(NON_EMPTY_STRING)
 class AgencyCodeFilter(django_filters.ModelChoiceFilter):
     """An agency named by its code; an unknown code is a 400."""
 
@@ -34,9 +38,9 @@ class CaseFilter(StrictFilterSet):
         choices=Country.choices, method="filter_country", help_text="Sender or recipient country."
     )
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    overdue = StrictBooleanFilter(method="filter_overdue")
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
-    reference = django_filters.CharFilter(field_name="reference", lookup_expr="iexact")
+    reference = NonEmptyCharFilter(field_name="reference", lookup_expr="iexact")
 
     def _agency(self):
         """The caller's agency when it is a party; auditors and superusers look from outside."""
