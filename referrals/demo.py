@@ -39,9 +39,9 @@ VERIFIED = {
 }
 
 
-def drive_referral(referral: ReferralNotice, status: str, *, sender: Caller, recipient: Caller):
-    """Take a draft referral through the workflow to ``status``, as the two sides would."""
-    steps = {
+def referral_steps(referral: ReferralNotice, *, sender: Caller, recipient: Caller) -> dict:
+    """Each workflow step of a referral as the side that takes it would call it."""
+    return {
         "send": lambda: services.referral_send(referral=referral, actor=sender),
         "acknowledge": lambda: services.referral_acknowledge(
             referral=referral, actor=recipient, focal_point="Case desk, anti-trafficking unit"
@@ -59,14 +59,10 @@ def drive_referral(referral: ReferralNotice, status: str, *, sender: Caller, rec
             referral=referral, actor=recipient, outcome="Reunified with family; follow-up by MOSVY."
         ),
     }
-    for step in REFERRAL_PATHS[status]:
-        steps[step]()
-    referral.refresh_from_db()
-    return referral
 
 
-def drive_return(return_request: ReturnRequest, status: str, *, sender: Caller, recipient: Caller):
-    """Take a draft return request through the workflow to ``status``."""
+def return_steps(return_request: ReturnRequest, *, sender: Caller, recipient: Caller) -> dict:
+    """Each workflow step of a return request as the side that takes it would call it."""
     checkpoint = (
         return_request.proposed_checkpoint
         or Checkpoint.objects.filter(
@@ -78,7 +74,7 @@ def drive_return(return_request: ReturnRequest, status: str, *, sender: Caller, 
             ),
         ).first()
     )
-    steps = {
+    return {
         "send": lambda: services.return_send(return_request=return_request, actor=sender),
         "acknowledge": lambda: services.return_acknowledge(
             return_request=return_request, actor=recipient
@@ -110,10 +106,14 @@ def drive_return(return_request: ReturnRequest, status: str, *, sender: Caller, 
             return_request=return_request, actor=sender, reason="The person chose to stay."
         ),
     }
-    for step in RETURN_PATHS[status]:
+
+
+def drive(case, steps: dict, path: list[str]):
+    """Take the steps of ``path`` in order and return the case as it is then."""
+    for step in path:
         steps[step]()
-    return_request.refresh_from_db()
-    return return_request
+    case.refresh_from_db()
+    return case
 
 
 # (sender, recipient) per country pair, and a person each, as the demo's subjects.
@@ -198,7 +198,8 @@ def seed_cases() -> int:
                 identified_on=timezone.localdate() - timedelta(days=10),
                 identified_place="Sa Kaeo" if sender_code.startswith("TH") else "Tay Ninh",
             )
-            drive_referral(referral, status, sender=sender, recipient=recipient)
+            steps = referral_steps(referral, sender=sender, recipient=recipient)
+            drive(referral, steps, REFERRAL_PATHS[status])
             created += 1
         for status in RETURN_PATHS:
             return_request = services.return_create(
@@ -208,6 +209,7 @@ def seed_cases() -> int:
                 basis="victim_repatriation",
                 proposed_date=timezone.localdate() + timedelta(days=14),
             )
-            drive_return(return_request, status, sender=sender, recipient=recipient)
+            steps = return_steps(return_request, sender=sender, recipient=recipient)
+            drive(return_request, steps, RETURN_PATHS[status])
             created += 1
     return created

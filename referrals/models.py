@@ -57,19 +57,19 @@ class Subject(models.Model):
     def __str__(self):
         return str(self.id)
 
+    def save(self, *args, **kwargs):
+        age = self.age_on(timezone.localdate())
+        self.is_minor = age is not None and age < ADULT_AGE
+        super().save(*args, **kwargs)
+
     def age_on(self, day: date) -> int | None:
         if self.birth_date:
             before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
             return day.year - self.birth_date.year - before_birthday
         return self.age_estimate
 
-    def save(self, *args, **kwargs):
-        age = self.age_on(timezone.localdate())
-        self.is_minor = age is not None and age < ADULT_AGE
-        super().save(*args, **kwargs)
-
     def consents_to(self, kind: str) -> bool:
-        """Whether the person (or their guardian) agreed that agencies of ``kind`` receive the data."""
+        """Whether the person (or a guardian) agreed that agencies of ``kind`` get the data."""
         agreed = self.consent_status in (ConsentStatus.GIVEN, ConsentStatus.GUARDIAN_GIVEN)
         return agreed and kind in self.consent_scope
 

@@ -1,4 +1,4 @@
-"""Reads with a rule: which cases a caller sees, on which side it acts, which actions it may take."""
+"""Reads with a rule: which cases a caller sees, on which side it acts, what it may do."""
 
 from django.db.models import BooleanField, Q, QuerySet, Value
 from django.utils import timezone

@@ -290,8 +290,8 @@ def _transition(
 
 
 def _allocate_reference(case, now: datetime) -> str:
-    model = type(case)
-    key = f"{REFERENCE_PREFIX[model]}-{case.sender_agency.country}-{case.recipient_agency.country}-{now.year}"
+    countries = f"{case.sender_agency.country}-{case.recipient_agency.country}"
+    key = f"{REFERENCE_PREFIX[type(case)]}-{countries}-{now.year}"
     return f"{key}-{counter_next(key):06d}"
 
 

@@ -1,4 +1,4 @@
-"""A small world for case tests: a Thai sender, a Cambodian recipient and the agencies around them."""
+"""A small world for case tests: a Thai sender, a Cambodian recipient and agencies around them."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -7,8 +7,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from agencies.authentication import Caller
+from agencies.models import Checkpoint
 from agencies.roles import Role
 from referrals import services
+from referrals.demo import REFERRAL_PATHS, RETURN_PATHS, drive, referral_steps, return_steps
 
 from ..factories import (
     AgencyFactory,
@@ -28,6 +30,7 @@ class World:
     kh_ngo: object  # KH-NGO: a third agency the sender may share with
     kh_oversight: object  # KH-NCCT: national oversight (auditors)
     vn_oversight: object  # VN-OVS: oversight of a country not in the exchange
+    kh_iom: object  # IOM-KH: an international organisation within the consent scope
 
 
 @pytest.fixture
@@ -50,6 +53,7 @@ def world(db):
         kh_ngo=AgencyFactory(code="KH-NGO", country="KH", kind="ngo"),
         kh_oversight=AgencyFactory(code="KH-NCCT", country="KH", kind="oversight", language="km"),
         vn_oversight=AgencyFactory(code="VN-OVS", country="VN", kind="oversight", language="vi"),
+        kh_iom=AgencyFactory(code="IOM-KH", country="KH", kind="international_org"),
     )
 
 
@@ -105,104 +109,44 @@ def referral_payload(recipient="KH-MOSVY", **overrides) -> dict:
     return payload
 
 
-def new_referral(world, status="draft", *, subject=None, urgency="routine"):
-    """A TH-MSDHS -> KH-MOSVY referral driven through the services to ``status``."""
-    sender, recipient = caller(world.th_sender), caller(world.kh_recipient)
-    referral = services.referral_create(
-        actor=sender,
+def sides(world):
+    """Callers for the two parties: the Thai sender's officer and the Cambodian recipient's."""
+    return caller(world.th_sender), caller(world.kh_recipient)
+
+
+def draft_referral(world, *, sender=None, subject=None, urgency="routine"):
+    return services.referral_create(
+        actor=sender or caller(world.th_sender),
         recipient_agency=world.kh_recipient,
         subject=subject or subject_data(),
         category="trafficking_victim",
         urgency=urgency,
         identified_on=date(2026, 11, 20),
     )
-    steps = {
-        "draft": [],
-        "sent": ["send"],
-        "acknowledged": ["send", "acknowledge"],
-        "accepted": ["send", "accept"],
-        "rejected": ["send", "reject"],
-        "withdrawn": ["withdraw"],
-        "closed": ["send", "accept", "close"],
-    }[status]
-    for step in steps:
-        if step == "send":
-            services.referral_send(referral=referral, actor=sender)
-        elif step == "acknowledge":
-            services.referral_acknowledge(referral=referral, actor=recipient, focal_point="Ms Dara")
-        elif step == "accept":
-            services.referral_accept(referral=referral, actor=recipient)
-        elif step == "reject":
-            services.referral_reject(referral=referral, actor=recipient, reason="Not ours")
-        elif step == "withdraw":
-            services.referral_withdraw(referral=referral, actor=sender, reason="Entered in error")
-        elif step == "close":
-            services.referral_close(referral=referral, actor=recipient, outcome="Reunified")
-    referral.refresh_from_db()
-    return referral
 
 
-def new_return(world, status="draft", *, subject=None):
-    """A TH-MSDHS -> KH-MOSVY return request driven through the services to ``status``."""
-    from agencies.models import Checkpoint
-
-    sender, recipient = caller(world.th_sender), caller(world.kh_recipient)
-    poipet = Checkpoint.objects.get(code="KH-TH-POIPET")
-    return_request = services.return_create(
-        actor=sender,
+def draft_return(world, *, sender=None, subject=None, urgency="routine"):
+    return services.return_create(
+        actor=sender or caller(world.th_sender),
         recipient_agency=world.kh_recipient,
         subject=subject or subject_data(),
         basis="victim_repatriation",
-        proposed_checkpoint=poipet,
+        urgency=urgency,
+        proposed_checkpoint=Checkpoint.objects.get(code="KH-TH-POIPET"),
     )
-    verification = {
-        "identity_confirmed": True,
-        "nationality_confirmed": True,
-        "family_traced": True,
-    }
-    steps = {
-        "draft": [],
-        "requested": ["send"],
-        "acknowledged": ["send", "acknowledge"],
-        "verified": ["send", "verify"],
-        "rejected": ["send", "reject"],
-        "scheduled": ["send", "verify", "schedule"],
-        "handed_over": ["send", "verify", "schedule", "handover"],
-        "cancelled": ["cancel"],
-    }[status]
-    for step in steps:
-        if step == "send":
-            services.return_send(return_request=return_request, actor=sender)
-        elif step == "acknowledge":
-            services.return_acknowledge(return_request=return_request, actor=recipient)
-        elif step == "verify":
-            services.return_verify(
-                return_request=return_request, actor=recipient, verification=verification
-            )
-        elif step == "reject":
-            services.return_reject(
-                return_request=return_request, actor=recipient, reason="Not a national"
-            )
-        elif step == "schedule":
-            from django.utils import timezone
 
-            services.return_schedule(
-                return_request=return_request,
-                actor=sender,
-                date=timezone.localdate(),
-                checkpoint=poipet,
-            )
-        elif step == "handover":
-            from django.utils import timezone
 
-            services.return_confirm_handover(
-                return_request=return_request,
-                actor=recipient,
-                handover={"at": timezone.now(), "received_by": "Mr Vuthy", "notes": ""},
-            )
-        elif step == "cancel":
-            services.return_cancel(
-                return_request=return_request, actor=sender, reason="Stays in TH"
-            )
-    return_request.refresh_from_db()
-    return return_request
+def new_referral(world, status="draft", **kwargs):
+    """A TH-MSDHS -> KH-MOSVY referral driven through the services to ``status``."""
+    sender, recipient = sides(world)
+    referral = draft_referral(world, sender=sender, **kwargs)
+    steps = referral_steps(referral, sender=sender, recipient=recipient)
+    return drive(referral, steps, REFERRAL_PATHS[status])
+
+
+def new_return(world, status="draft", **kwargs):
+    """A TH-MSDHS -> KH-MOSVY return request driven through the services to ``status``."""
+    sender, recipient = sides(world)
+    return_request = draft_return(world, sender=sender, **kwargs)
+    steps = return_steps(return_request, sender=sender, recipient=recipient)
+    return drive(return_request, steps, RETURN_PATHS[status])
