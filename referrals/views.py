@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -43,7 +43,7 @@ IF_MATCH_OPTIONAL = IF_MATCH_PARAMETER.__class__(
 ACTION_PARAMETERS = [IF_MATCH_OPTIONAL, IDEMPOTENCY_KEY_PARAMETER]
 
 
-class CaseViewSet(mixins.ListModelMixin, ExchangeViewSet):
+class CaseViewSet(ExchangeViewSet):
     """What both kinds of case share: visibility, detail, create, draft edits, threads, shares."""
 
     model = None
@@ -70,15 +70,26 @@ class CaseViewSet(mixins.ListModelMixin, ExchangeViewSet):
         """The case if the caller's agency can see it; 404 otherwise, never 403."""
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
-    def _audit_read(self, action: str, case=None, ids=None):
+    def _audit_read(self, case):
         audit_record(
             actor=self.caller,
-            action=f"{self.kind}.{action}",
+            action=f"{self.kind}.read",
             object_type=self.kind,
-            object_id=case.id if case else None,
-            reference=(case.reference or "") if case else "",
-            agencies=case_agencies(case) if case else (),
-            detail={"ids": [str(i) for i in ids]} if ids is not None else None,
+            object_id=case.id,
+            reference=case.reference or "",
+            agencies=case_agencies(case),
+        )
+
+    def _audit_list(self, cases):
+        parties = {
+            agency.pk: agency for c in cases for agency in (c.sender_agency, c.recipient_agency)
+        }
+        audit_record(
+            actor=self.caller,
+            action=f"{self.kind}.list",
+            object_type=self.kind,
+            agencies=list(parties.values()),
+            detail={"ids": [str(c.id) for c in cases]},
         )
 
     def _detail_response(self, case, status_code=status.HTTP_200_OK):
@@ -86,14 +97,14 @@ class CaseViewSet(mixins.ListModelMixin, ExchangeViewSet):
         response = Response(self.get_serializer(case).data, status=status_code)
         return with_etag(response, case)
 
-    def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        self._audit_read("list", ids=[item["id"] for item in response.data["results"]])
-        return response
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        self._audit_list(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, pk=None):
         case = self.get_object()
-        self._audit_read("read", case)
+        self._audit_read(case)
         return self._detail_response(case)
 
     def _write_data(self, *, partial=False):

@@ -1,0 +1,97 @@
+"""Creating cases: the sender's draft, its ETag and Location, and idempotent retries."""
+
+import pytest
+
+from exchange.models import Event
+from referrals.models import ReferralNotice, ReturnRequest
+
+from .conftest import partner, referral_payload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_answers_201_with_location_etag_and_a_draft(world):
+    response = partner(world.th_sender).post(
+        "/api/v1/referrals/", referral_payload(), format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert response["Location"] == f"/api/v1/referrals/{body['id']}/"
+    assert response["ETag"]
+    assert body["status"] == "draft" and body["reference"] is None
+    assert body["sender_agency"] == "TH-MSDHS" and body["recipient_agency"] == "KH-MOSVY"
+    assert body["allowed_actions"] == ["send", "withdraw"]
+    assert body["subject"]["is_minor"] is False
+    created = Event.objects.get(object_id=body["id"])
+    assert created.type == "referral.created"
+    assert list(created.audience.values_list("agency__code", flat=True)) == ["TH-MSDHS"]
+
+
+def test_a_retry_with_the_same_idempotency_key_creates_one_case(world):
+    th = partner(world.th_sender)
+    first = th.post(
+        "/api/v1/referrals/", referral_payload(), format="json", HTTP_IDEMPOTENCY_KEY="cms-42"
+    )
+    again = th.post(
+        "/api/v1/referrals/", referral_payload(), format="json", HTTP_IDEMPOTENCY_KEY="cms-42"
+    )
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    assert again["Location"] == first["Location"]
+    assert ReferralNotice.objects.count() == 1
+    assert Event.objects.filter(type="referral.created").count() == 1
+
+
+def test_the_same_key_with_another_body_is_422(world):
+    th = partner(world.th_sender)
+    th.post("/api/v1/referrals/", referral_payload(), format="json", HTTP_IDEMPOTENCY_KEY="cms-43")
+    other = th.post(
+        "/api/v1/referrals/",
+        referral_payload(urgency="urgent"),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="cms-43",
+    )
+    assert other.status_code == 422
+    assert ReferralNotice.objects.count() == 1
+
+
+def test_an_action_retried_with_its_key_is_not_applied_twice(world):
+    th = partner(world.th_sender)
+    case_id = th.post("/api/v1/referrals/", referral_payload(), format="json").json()["id"]
+    first = th.post(f"/api/v1/referrals/{case_id}/send/", HTTP_IDEMPOTENCY_KEY="send-1")
+    again = th.post(f"/api/v1/referrals/{case_id}/send/", HTTP_IDEMPOTENCY_KEY="send-1")
+    assert first.status_code == again.status_code == 200
+    assert again.json()["reference"] == first.json()["reference"]
+    assert Event.objects.filter(type="referral.sent").count() == 1
+
+
+def test_a_minor_is_derived_from_the_age(world):
+    payload = referral_payload(subject={"given_name": "Vanna", "age_estimate": 14})
+    body = partner(world.th_sender).post("/api/v1/referrals/", payload, format="json").json()
+    assert body["subject"]["is_minor"] is True
+
+
+def test_create_a_return_with_its_checkpoint(world):
+    response = partner(world.th_sender).post(
+        "/api/v1/returns/",
+        {
+            "recipient_agency": "KH-MOSVY",
+            "basis": "victim_repatriation",
+            "subject": {"given_name": "Sokha", "age_estimate": 30},
+            "proposed_checkpoint": "KH-TH-POIPET",
+            "proposed_date": "2999-01-10",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["proposed_checkpoint"] == "KH-TH-POIPET"
+    assert ReturnRequest.objects.count() == 1
+
+
+def test_a_viewer_cannot_create(world):
+    from agencies.roles import Role
+
+    viewer = partner(world.th_sender, Role.VIEWER)
+    assert viewer.post("/api/v1/referrals/", referral_payload(), format="json").status_code == 403
+    assert ReferralNotice.objects.count() == 0
