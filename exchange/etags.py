@@ -46,3 +46,11 @@ IF_MATCH_PARAMETER = OpenApiParameter(
     required=True,
     description="The ETag from your last read; 412 if the resource changed since.",
 )
+
+IF_MATCH_OPTIONAL_PARAMETER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="When sent, the request applies only at this ETag (412 if it changed since).",
+)

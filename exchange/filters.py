@@ -1,10 +1,12 @@
 """Strict query filters: an unknown parameter or an empty value is a 400, never ignored."""
 
 import re
+from datetime import UTC
 
 import django_filters
 from django import forms
 from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 
 PAGING_PARAMETERS = {"cursor", "limit", "format"}
 
@@ -48,3 +50,15 @@ class StrictBooleanFilter(django_filters.ChoiceFilter):
         kwargs.setdefault("coerce", lambda value: value == "true")
         kwargs.setdefault("empty_value", None)
         super().__init__(**kwargs)
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time, compared in UTC; offsets the database cannot store are turned to UTC."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError as exc:
+                raise ValidationError({self.field_name: ["This time is out of range."]}) from exc
+        return super().filter(qs, value)

@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from exchange.audit import audit_record
-from exchange.etags import IF_MATCH_PARAMETER, with_etag
+from exchange.etags import IF_MATCH_OPTIONAL_PARAMETER, IF_MATCH_PARAMETER, with_etag
 from exchange.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from exchange.viewsets import UUID_PATTERN, ExchangeViewSet
 
@@ -33,14 +33,7 @@ from .serializers import (
     VerifySerializer,
 )
 
-IF_MATCH_OPTIONAL = IF_MATCH_PARAMETER.__class__(
-    "If-Match",
-    IF_MATCH_PARAMETER.type,
-    IF_MATCH_PARAMETER.location,
-    required=False,
-    description="When sent, the action applies only if the case is still at this ETag (else 412).",
-)
-ACTION_PARAMETERS = [IF_MATCH_OPTIONAL, IDEMPOTENCY_KEY_PARAMETER]
+ACTION_PARAMETERS = [IF_MATCH_OPTIONAL_PARAMETER, IDEMPOTENCY_KEY_PARAMETER]
 
 
 class CaseViewSet(ExchangeViewSet):
@@ -93,9 +86,13 @@ class CaseViewSet(ExchangeViewSet):
         )
 
     def _detail_response(self, case, status_code=status.HTTP_200_OK):
-        case = self.get_object() if not hasattr(case, "can_change") else case
         response = Response(self.get_serializer(case).data, status=status_code)
         return with_etag(response, case)
+
+    def _reloaded_response(self, case_id, status_code=status.HTTP_200_OK):
+        """The case as the caller sees it after a change (fresh permissions and actions)."""
+        self.kwargs["pk"] = str(case_id)
+        return self._detail_response(self.get_object(), status_code)
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -114,7 +111,7 @@ class CaseViewSet(ExchangeViewSet):
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
-    def _act(self, service, payload_serializer=None, **extra):
+    def _act(self, service, payload_serializer=None):
         """Run one workflow action on a visible case and answer with the case as it is now."""
         case = self.get_object()
         data = {}
@@ -129,10 +126,8 @@ class CaseViewSet(ExchangeViewSet):
             actor=self.caller,
             if_match=self.request.headers.get("If-Match"),
             **data,
-            **extra,
         )
-        self.kwargs["pk"] = str(case.pk)
-        return self._detail_response(None)
+        return self._reloaded_response(case.pk)
 
     @extend_schema(responses=MessageSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="messages", url_name="messages")
@@ -228,8 +223,7 @@ class ReferralViewSet(CaseViewSet):
     @idempotent
     def create(self, request):
         referral = services.referral_create(actor=self.caller, **self._write_data())
-        self.kwargs["pk"] = str(referral.pk)
-        response = self._detail_response(None, status.HTTP_201_CREATED)
+        response = self._reloaded_response(referral.pk, status.HTTP_201_CREATED)
         response["Location"] = f"/api/v1/referrals/{referral.pk}/"
         return response
 
@@ -245,7 +239,7 @@ class ReferralViewSet(CaseViewSet):
             if_match=request.headers.get("If-Match"),
             **self._write_data(partial=True),
         )
-        return self._detail_response(None)
+        return self._reloaded_response(pk)
 
     send = action(detail=True, methods=["post"])(
         _case_action("referral_send", None, "Send a draft")
@@ -287,8 +281,7 @@ class ReturnViewSet(CaseViewSet):
     @idempotent
     def create(self, request):
         return_request = services.return_create(actor=self.caller, **self._write_data())
-        self.kwargs["pk"] = str(return_request.pk)
-        response = self._detail_response(None, status.HTTP_201_CREATED)
+        response = self._reloaded_response(return_request.pk, status.HTTP_201_CREATED)
         response["Location"] = f"/api/v1/returns/{return_request.pk}/"
         return response
 
@@ -302,7 +295,7 @@ class ReturnViewSet(CaseViewSet):
             if_match=request.headers.get("If-Match"),
             **self._write_data(partial=True),
         )
-        return self._detail_response(None)
+        return self._reloaded_response(pk)
 
     send = action(detail=True, methods=["post"])(
         _case_action("return_send", None, "Request the return")

@@ -347,3 +347,20 @@ def test_messages_thread_between_the_two_sides(world):
     posted = Event.objects.filter(object_id=case.id, type="message.posted")
     assert posted.count() == 2
     assert all("Family" not in json.dumps(e.data) for e in posted)
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("updated_after=7462-03-24T02:38:05-21:40", 200),
+        ("updated_after=9999-12-31T23:00:00-23:00", 400),
+        ("updated_after=yesterday", 400),
+        ("overdue=maybe", 400),
+        ("status=lost", 400),
+        ("counterpart=XX-NOBODY", 400),
+        ("direction=sideways", 400),
+    ],
+)
+def test_list_filters_refuse_what_they_cannot_read(world, query, status):
+    response = partner(world.th_sender).get(f"/api/v1/referrals/?{query}")
+    assert response.status_code == status
