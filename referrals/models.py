@@ -86,6 +86,8 @@ class Case(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
+    # When the deadline sweep should next look at this case (None: no clock runs).
+    next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -180,6 +182,11 @@ class ReferralNotice(Case):
                 name="referral_respond_due_idx",
                 condition=models.Q(status__in=["sent", "acknowledged"]),
             ),
+            models.Index(
+                fields=["next_reminder_at"],
+                name="referral_reminder_idx",
+                condition=models.Q(next_reminder_at__isnull=False),
+            ),
         ]
 
     @property
@@ -259,6 +266,11 @@ class ReturnRequest(Case):
                 fields=["verification_due_at"],
                 name="return_verify_due_idx",
                 condition=models.Q(status__in=["requested", "acknowledged"]),
+            ),
+            models.Index(
+                fields=["next_reminder_at"],
+                name="return_reminder_idx",
+                condition=models.Q(next_reminder_at__isnull=False),
             ),
         ]
 
@@ -360,3 +372,25 @@ class Share(models.Model):
 
     def __str__(self):
         return f"{self.agency_id} ({'revoked' if self.revoked_at else 'active'})"
+
+
+class Reminder(models.Model):
+    """A reminder sent about one clock of one case at one threshold: sent exactly once."""
+
+    case_type = models.CharField(max_length=16)
+    case_id = models.UUIDField()
+    deadline = models.CharField(max_length=16)
+    threshold = models.CharField(max_length=24)
+    due_at = models.DateTimeField()
+    event = models.ForeignKey("exchange.Event", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case_type", "case_id", "deadline", "threshold"], name="reminder_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.case_type} {self.case_id} {self.deadline} {self.threshold}"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,16 @@ from exchange.etags import check_etag
 from exchange.problems import Conflict, IllegalTransition
 from exchange.services import counter_next, event_emit
 
-from .models import CaseMessage, ReferralNotice, ReferralStatus, ReturnRequest, Share, Subject
+from .deadlines import next_reminder_at, reminders_due, running_clocks
+from .models import (
+    CaseMessage,
+    ReferralNotice,
+    ReferralStatus,
+    Reminder,
+    ReturnRequest,
+    Share,
+    Subject,
+)
 from .selectors import (
     WORKFLOWS,
     caller_sides,
@@ -101,6 +110,10 @@ def agreement_between(country_1: str, country_2: str) -> Agreement:
             }
         )
     return agreement
+
+
+def _agreement_of(case) -> Agreement:
+    return agreement_between(case.sender_agency.country, case.recipient_agency.country)
 
 
 def _check_parties(sender: Agency, recipient: Agency) -> Agreement:
@@ -283,6 +296,7 @@ def _transition(
     now = timezone.now()
     apply(case, now)
     case.status = transition.target
+    case.next_reminder_at = next_reminder_at(case, _agreement_of(case), now)
     _touch(case, now)
     _save(case)
     _record(actor, case, transition.target)
@@ -662,3 +676,78 @@ def case_share_revoke(*, share: Share, actor: Caller) -> Share:
     agency_revoke(agency=share.agency, obj=case, perms=["view"])
     _record(actor, case, "case.share_revoked", extra_audience=[share.agency])
     return share
+
+
+def _remind(case, clock, threshold) -> bool:
+    """Send one reminder unless it was sent before; True when it is sent now."""
+    kind = KIND[type(case)]
+    identity = {
+        "case_type": kind,
+        "case_id": case.id,
+        "deadline": clock.name,
+        "threshold": threshold.key,
+    }
+    if Reminder.objects.filter(**identity).exists():
+        return False
+    agencies = case_agencies(case)
+    data = {
+        "path": PATHS[type(case)].format(case.id),
+        "status": case.status,
+        "urgency": case.urgency,
+        "sender": case.sender_agency.code,
+        "recipient": case.recipient_agency.code,
+        "deadline": clock.name,
+        "due_at": _iso(clock.due_at),
+        "threshold": threshold.key,
+    }
+    try:
+        with transaction.atomic():
+            event = event_emit(
+                type=threshold.event_type,
+                object_type=kind,
+                object_id=case.id,
+                reference=case.reference or "",
+                agencies=agencies,
+                data=data,
+            )
+            Reminder.objects.create(**identity, due_at=clock.due_at, event=event)
+    except IntegrityError:
+        return False  # another sweep sent it first
+    return True
+
+
+def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Send the reminders that are due, each exactly once; returns how many were sent.
+
+    Only cases whose ``next_reminder_at`` has come are read (a partial index), in batches
+    locked with SKIP LOCKED so that concurrent sweeps share the work instead of repeating it.
+    """
+    now = now or timezone.now()
+    sent = 0
+    for model in (ReferralNotice, ReturnRequest):
+        while True:
+            with transaction.atomic():
+                due = list(
+                    model.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("sender_agency", "recipient_agency")
+                    .filter(next_reminder_at__lte=now)
+                    .order_by("next_reminder_at")[:batch_size]
+                )
+                if not due:
+                    break
+                agreements = {}
+                for case in due:
+                    pair = tuple(
+                        sorted([case.sender_agency.country, case.recipient_agency.country])
+                    )
+                    agreement = agreements.get(pair) or agreements.setdefault(
+                        pair, _agreement_of(case)
+                    )
+                    for clock in running_clocks(case):
+                        for threshold in reminders_due(clock, agreement, now):
+                            sent += _remind(case, clock, threshold)
+                    case.next_reminder_at = next_reminder_at(case, agreement, now)
+                model.objects.bulk_update(due, ["next_reminder_at"])
+    if sent:
+        audit_record(actor=None, action="deadline.sweep", detail={"reminders": sent})
+    return sent

@@ -270,6 +270,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "sweep-deadlines": {
+        "task": "referrals.tasks.sweep_deadlines",
+        "schedule": timedelta(minutes=5),
+    },
     "purge-idempotency-keys": {
         "task": "exchange.tasks.purge_expired_idempotency_keys",
         "schedule": crontab(minute=17),

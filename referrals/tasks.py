@@ -1,0 +1,10 @@
+"""Periodic work of the case domain, kept thin: each task calls one service."""
+
+from celery import shared_task
+
+from .services import deadlines_sweep
+
+
+@shared_task
+def sweep_deadlines() -> int:
+    return deadlines_sweep()

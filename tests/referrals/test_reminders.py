@@ -1,0 +1,94 @@
+"""Deadline reminders: each threshold once, only due rows read, clocks that stop stay silent."""
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from exchange.models import Event
+from referrals.models import ReferralNotice, Reminder
+from referrals.services import deadlines_sweep, referral_acknowledge
+
+from .conftest import caller, new_referral, new_return
+
+pytestmark = pytest.mark.django_db
+
+SENT = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 2 March 2026, 09:00 in Phnom Penh
+
+
+def _sweep_at(moment, times=2):
+    with time_machine.travel(moment, tick=False):
+        return [deadlines_sweep() for _ in range(times)]
+
+
+def _reminders(case):
+    return sorted(Reminder.objects.filter(case_id=case.id).values_list("deadline", "threshold"))
+
+
+def test_each_threshold_is_reminded_exactly_once(world):
+    with time_machine.travel(SENT, tick=False):
+        case = new_referral(world, "sent")  # routine: acknowledge within 48 hours
+    assert _sweep_at(SENT) == [0, 0]
+    assert _sweep_at(SENT + timedelta(hours=25)) == [1, 0]  # 24 hours before: approaching
+    assert _sweep_at(SENT + timedelta(hours=48, minutes=1)) == [1, 0]  # due
+    assert _sweep_at(SENT + timedelta(hours=72, minutes=1)) == [1, 0]  # a day overdue
+    assert _sweep_at(SENT + timedelta(hours=96, minutes=1)) == [2, 0]  # two days: escalated
+    assert _reminders(case) == [
+        ("acknowledge", "before-24h"),
+        ("acknowledge", "due"),
+        ("acknowledge", "escalated"),
+        ("acknowledge", "overdue-1"),
+        ("acknowledge", "overdue-2"),
+    ]
+    types = Counter(
+        Event.objects.filter(object_id=case.id, type__startswith="deadline.").values_list(
+            "type", flat=True
+        )
+    )
+    assert types == {"deadline.approaching": 1, "deadline.overdue": 3, "deadline.escalated": 1}
+    event = Event.objects.filter(object_id=case.id, type="deadline.overdue").first()
+    assert set(event.audience.values_list("agency__code", flat=True)) == {"TH-MSDHS", "KH-MOSVY"}
+    assert "Sokha" not in str(event.data)
+
+
+def test_a_stopped_clock_is_not_reminded(world):
+    with time_machine.travel(SENT, tick=False):
+        case = new_referral(world, "sent")
+    with time_machine.travel(SENT + timedelta(hours=30), tick=False):
+        deadlines_sweep()
+        referral_acknowledge(referral=case, actor=caller(world.kh_recipient), focal_point="Dara")
+    _sweep_at(SENT + timedelta(hours=100))
+    assert [t for d, t in _reminders(case) if d == "acknowledge"] == ["before-24h"]
+
+
+def test_a_sweep_after_downtime_sends_the_latest_reminder_not_a_burst(world):
+    with time_machine.travel(SENT, tick=False):
+        case = new_referral(world, "sent")
+    _sweep_at(SENT + timedelta(hours=48 + 24 * 5 + 1), times=1)
+    assert _reminders(case) == [("acknowledge", "escalated"), ("acknowledge", "overdue-5")]
+
+
+def test_return_verification_reminders(world):
+    with time_machine.travel(SENT, tick=False):
+        case = new_return(world, "requested")
+    case.refresh_from_db()
+    _sweep_at(case.verification_due_at + timedelta(minutes=1))
+    assert _reminders(case) == [("verification", "due")]
+
+
+def test_the_sweep_reads_only_due_rows(world):
+    with time_machine.travel(SENT, tick=False):
+        late = new_referral(world, "sent")
+        for _ in range(5):
+            new_referral(world, "sent", urgency="routine")
+    ReferralNotice.objects.exclude(pk=late.pk).update(next_reminder_at=SENT + timedelta(days=30))
+    with (
+        time_machine.travel(SENT + timedelta(hours=25), tick=False),
+        CaptureQueriesContext(connection) as captured,
+    ):
+        assert deadlines_sweep() == 1
+    selects = [q["sql"] for q in captured if "FOR UPDATE" in q["sql"]]
+    assert selects and all('"next_reminder_at" <=' in sql for sql in selects)
