@@ -57,18 +57,23 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _record(actor: Caller | None, case, verb: str, *, extra_audience=()) -> None:
-    """The event and the audit row of a change, in the caller's transaction."""
-    model = type(case)
-    kind = KIND[model]
-    agencies = [*case_agencies(case), *extra_audience]
-    data = {
-        "path": PATHS[model].format(case.id),
+def _event_data(case) -> dict:
+    """What events say about a case: where to fetch it and its state, never personal data."""
+    return {
+        "path": PATHS[type(case)].format(case.id),
         "status": case.status,
         "urgency": case.urgency,
         "sender": case.sender_agency.code,
         "recipient": case.recipient_agency.code,
     }
+
+
+def _record(actor: Caller | None, case, verb: str, *, extra_audience=()) -> None:
+    """The event and the audit row of a change, in the caller's transaction."""
+    model = type(case)
+    kind = KIND[model]
+    agencies = [*case_agencies(case), *extra_audience]
+    data = _event_data(case)
     data.update({name: _iso(getattr(case, name)) for name in DUE_FIELDS[model]})
     event_type = verb if "." in verb else f"{kind}.{verb}"
     event_emit(
@@ -691,11 +696,7 @@ def _remind(case, clock, threshold) -> bool:
         return False
     agencies = case_agencies(case)
     data = {
-        "path": PATHS[type(case)].format(case.id),
-        "status": case.status,
-        "urgency": case.urgency,
-        "sender": case.sender_agency.code,
-        "recipient": case.recipient_agency.code,
+        **_event_data(case),
         "deadline": clock.name,
         "due_at": _iso(clock.due_at),
         "threshold": threshold.key,
