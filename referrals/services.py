@@ -141,6 +141,15 @@ def _check_checkpoint(checkpoint: Checkpoint | None, sender: Agency, recipient: 
         )
 
 
+def _check_cited_referral(referral: ReferralNotice | None, agency: Agency) -> None:
+    """A return may cite only a sent referral its own agency took part in."""
+    if referral is None:
+        return
+    parties = {referral.sender_agency_id, referral.recipient_agency_id}
+    if referral.status == ReferralStatus.DRAFT or agency.pk not in parties:
+        raise ValidationError({"referral": _("Unknown referral.")})
+
+
 def _save_subject(subject: Subject | None, fields: dict) -> Subject:
     subject = subject or Subject()
     for name, value in fields.items():
@@ -192,10 +201,7 @@ def return_create(
     """Draft a return request; with a referral and no subject, the referral's subject is copied."""
     _require_role(actor, ReturnRequest, "add")
     _check_parties(actor.agency, recipient_agency)
-    if referral is not None:
-        parties = {referral.sender_agency_id, referral.recipient_agency_id}
-        if referral.status == ReferralStatus.DRAFT or actor.agency.pk not in parties:
-            raise ValidationError({"referral": _("Unknown referral.")})
+    _check_cited_referral(referral, actor.agency)
     if subject is None:
         if referral is None:
             raise ValidationError({"subject": _("A subject or a referral is required.")})
@@ -263,6 +269,7 @@ def case_update(
     if model is ReturnRequest:
         checkpoint = fields.get("proposed_checkpoint", case.proposed_checkpoint)
         _check_checkpoint(checkpoint, case.sender_agency, recipient, "proposed_checkpoint")
+        _check_cited_referral(fields.get("referral"), case.sender_agency)
     for name, value in fields.items():
         setattr(case, name, value)
     if subject:
