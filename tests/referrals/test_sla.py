@@ -1,0 +1,102 @@
+"""The SLA report against figures computed by hand."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from referrals import services
+from referrals.reports import percentile, sla_by_pair
+
+from .conftest import caller, draft_referral
+
+pytestmark = pytest.mark.django_db
+
+T = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 2 March 2026, 09:00 in Phnom Penh
+NOW = datetime(2026, 3, 26, 2, 0, tzinfo=UTC)
+
+
+def _at(moment, call):
+    with time_machine.travel(moment, tick=False):
+        return call()
+
+
+@pytest.fixture
+def history(world):
+    th, kh, vn = caller(world.th_sender), caller(world.kh_recipient), caller(world.vn_agency)
+    cases = [_at(T, lambda: draft_referral(world, sender=th)) for _ in range(4)]
+    for case in cases:
+        _at(T, lambda c=case: services.referral_send(referral=c, actor=th))
+    a, b, c, d = cases
+    _at(
+        T + timedelta(hours=2),
+        lambda: services.referral_acknowledge(referral=a, actor=kh, focal_point="x"),
+    )
+    _at(T + timedelta(hours=10), lambda: services.referral_accept(referral=a, actor=kh))
+    _at(
+        T + timedelta(hours=6),
+        lambda: services.referral_acknowledge(referral=b, actor=kh, focal_point="x"),
+    )
+    _at(
+        T + timedelta(hours=30), lambda: services.referral_reject(referral=b, actor=kh, reason="no")
+    )
+    _at(
+        T + timedelta(hours=10),
+        lambda: services.referral_acknowledge(referral=c, actor=kh, focal_point="x"),
+    )
+    # Answered 23 days after sending, after its deadline (end of Friday 20 March, Phnom Penh).
+    _at(T + timedelta(days=23), lambda: services.referral_accept(referral=c, actor=kh))
+    # d is never answered. A Vietnamese notice to Cambodia, sent the day before the report.
+    vn_case = _at(
+        NOW - timedelta(days=1),
+        lambda: services.referral_create(
+            actor=vn,
+            recipient_agency=world.kh_recipient,
+            subject={"given_name": "Lan"},
+            category="presumed_victim",
+            identified_on=(NOW - timedelta(days=2)).date(),
+        ),
+    )
+    _at(NOW - timedelta(days=1), lambda: services.referral_send(referral=vn_case, actor=vn))
+    return cases
+
+
+def test_percentiles_interpolate_between_ranks():
+    assert percentile([2, 6, 10], 0.5) == 6
+    assert percentile([2, 6, 10], 0.9) == pytest.approx(9.2)
+    assert percentile([5], 0.9) == 5
+    assert percentile([], 0.5) is None
+
+
+def test_figures_per_pair_match_the_hand_computation(history):
+    with time_machine.travel(NOW, tick=False):
+        report = sla_by_pair(sent_from=T - timedelta(days=1), sent_to=NOW, countries=None)
+    by_pair = {(row.sender, row.recipient): row for row in report}
+    th_kh = by_pair[("TH-MSDHS", "KH-MOSVY")]
+    assert th_kh.cases == 4
+    # Acknowledged after 2, 6 and 10 hours (d never was).
+    assert th_kh.acknowledge_median_hours == 6
+    assert th_kh.acknowledge_p90_hours == 9.2
+    # Answered after 10, 30 and 552 hours.
+    assert th_kh.answer_median_hours == 30
+    assert th_kh.answer_p90_hours == 447.6
+    # On time: a and b; due: a, b, c and d (past its deadline, unanswered) -> 2 / 4.
+    assert th_kh.answered_on_time_share == 0.5
+    assert th_kh.overdue_now == 1
+    vn_kh = by_pair[("VN-MOLISA", "KH-MOSVY")]
+    assert (vn_kh.cases, vn_kh.acknowledge_median_hours, vn_kh.answered_on_time_share) == (
+        1,
+        None,
+        None,
+    )
+    assert vn_kh.overdue_now == 0
+
+
+def test_the_report_is_limited_to_countries_and_the_window(history):
+    with time_machine.travel(NOW, tick=False):
+        vietnam = sla_by_pair(sent_from=T - timedelta(days=1), sent_to=NOW, countries={"VN"})
+        early = sla_by_pair(
+            sent_from=T - timedelta(days=1), sent_to=T + timedelta(days=1), countries=None
+        )
+    assert [(r.sender, r.recipient) for r in vietnam] == [("VN-MOLISA", "KH-MOSVY")]
+    assert [(r.sender, r.cases) for r in early] == [("TH-MSDHS", 4)]
