@@ -27,7 +27,7 @@ def history(world):
     cases = [_at(T, lambda: draft_referral(world, sender=th)) for _ in range(4)]
     for case in cases:
         _at(T, lambda c=case: services.referral_send(referral=c, actor=th))
-    a, b, c, d = cases
+    a, b, c, _never_answered = cases
     _at(
         T + timedelta(hours=2),
         lambda: services.referral_acknowledge(referral=a, actor=kh, focal_point="x"),
@@ -46,7 +46,7 @@ def history(world):
     )
     # Answered 23 days after sending, after its deadline (end of Friday 20 March, Phnom Penh).
     _at(T + timedelta(days=23), lambda: services.referral_accept(referral=c, actor=kh))
-    # d is never answered. A Vietnamese notice to Cambodia, sent the day before the report.
+    # The fourth is never answered. A Vietnamese notice to Cambodia, sent the day before the report.
     vn_case = _at(
         NOW - timedelta(days=1),
         lambda: services.referral_create(
