@@ -5,6 +5,8 @@ import re
 import django_filters
 from django import forms
 
+from .models import Delivery
+
 PAGING_PARAMETERS = {"cursor", "limit", "format"}
 
 
@@ -27,3 +29,12 @@ class StrictFilterSet(django_filters.FilterSet):
                 self.form.add_error(None, _error("Empty value for %(name)s.", name))
                 valid = False
         return valid
+
+
+class DeliveryFilter(StrictFilterSet):
+    state = django_filters.ChoiceFilter(choices=Delivery.State.choices)
+    channel = django_filters.ChoiceFilter(choices=Delivery.Channel.choices)
+
+    class Meta:
+        model = Delivery
+        fields = ["state", "channel"]
