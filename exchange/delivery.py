@@ -168,7 +168,7 @@ def retry_at(
     return min(now + timedelta(seconds=random.uniform(0, ceiling)), retry_until)
 
 
-def _record(delivery: Delivery, outcome: AttemptOutcome) -> Delivery:
+def _record(delivery: Delivery, outcome: AttemptOutcome) -> Delivery | None:
     now = timezone.now()
     changes = {
         "lease_token": None,
@@ -195,11 +195,14 @@ def _record(delivery: Delivery, outcome: AttemptOutcome) -> Delivery:
     with transaction.atomic():
         # Only the holder of the lease records: a late attempt never overwrites a newer one.
         held = Delivery.objects.filter(pk=delivery.pk, lease_token=delivery.lease_token)
-        if not held.update(**changes):
-            logger.warning("Delivery %s: lease lost before the outcome was recorded", delivery.pk)
-        elif outcome.gone:
+        recorded = held.update(**changes)
+        if recorded and outcome.gone:
             _endpoint_gone(delivery.endpoint_id)
-    delivery.refresh_from_db()
+    if not recorded:
+        logger.warning("Delivery %s: lease lost before the outcome was recorded", delivery.pk)
+        return Delivery.objects.filter(pk=delivery.pk).first()
+    for name, value in changes.items():
+        setattr(delivery, name, value)
     return delivery
 
 

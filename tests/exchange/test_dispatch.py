@@ -9,8 +9,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from exchange import delivery as dispatcher
+from exchange import services
 from exchange.delivery import deliveries_sweep, delivery_attempt, retry_at
 from exchange.models import Delivery, Event, EventAudience, WebhookEndpoint
+from exchange.outcomes import AttemptOutcome
 
 from ..factories import AgencyFactory
 from .receiver import Reply, WebhookReceiver
@@ -303,3 +305,19 @@ def test_other_agencies_are_not_concerned(kh_agency, th_agency, emit, endpoint_f
     endpoint_for(stranger, "http://127.0.0.1:9/vn")
     event = emit("referral.sent", sender=th_agency, recipient=kh_agency)
     assert not Delivery.objects.filter(event=event, agency=stranger).exists()
+
+
+def test_endpoint_deleted_during_an_attempt_ends_it_quietly(
+    kh_agency, th_agency, emit, endpoint_for, monkeypatch
+):
+    endpoint, _ = endpoint_for(kh_agency, "http://127.0.0.1:9/kh")
+    emit("referral.sent", sender=th_agency, recipient=kh_agency)
+    delivery = Delivery.objects.get(endpoint=endpoint)
+
+    def send_while_the_admin_deletes(claimed):
+        services.webhook_endpoint_delete(endpoint=endpoint)
+        return AttemptOutcome(delivered=True, status_code=200)
+
+    monkeypatch.setattr(dispatcher, "webhook_send", send_while_the_admin_deletes)
+    assert delivery_attempt(delivery_id=delivery.pk) is None
+    assert not Delivery.objects.filter(pk=delivery.pk).exists()
