@@ -82,27 +82,25 @@ class RedisServer:
 
 
 class CeleryWorker:
-    """``celery worker`` in its own process group, on the test database and a given broker."""
+    """``celery worker`` in its own process group, on a given database and broker."""
 
     def __init__(
         self,
         *,
         name: str,
-        database_name: str,
+        database_url: str,
         broker_url: str,
         workdir: Path,
         beat: bool = False,
         concurrency: int = 1,
         settings_module: str = "tests.exchange.worker_settings",
-        database_url: str | None = None,
     ):
         self.name = name
         self.log_path = workdir / f"{name}.log"
-        database = database_url or f"postgres://postgres@127.0.0.1:5432/{database_name}"
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": settings_module,
-            "DATABASE_URL": database,
+            "DATABASE_URL": database_url,
             "REDIS_URL": broker_url,
             "VAR_DIR": str(workdir / "var"),
             "PYTHONPATH": str(PROJECT),

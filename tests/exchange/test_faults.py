@@ -39,7 +39,6 @@ def start_worker(transactional_db, fault_redis, tmp_path):
     def start(name: str, *, beat: bool = True) -> CeleryWorker:
         worker = CeleryWorker(
             name=name,
-            database_name=db["NAME"],
             database_url=database_url,
             broker_url=fault_redis.url,
             workdir=tmp_path,
