@@ -33,6 +33,8 @@ DELIVER_TASK = "exchange.tasks.deliver"
 # While the broker is known to be down, writers do not wait for it: the sweep catches up.
 BROKER_PAUSE_SECONDS = 5.0
 PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# A backlog (after an outage) drains at up to this many batches a minute.
+SWEEP_BATCHES_PER_RUN = 20
 
 _broker_paused_until = 0.0
 
@@ -106,6 +108,16 @@ def _enqueue(delivery_ids: list[uuid.UUID]) -> None:
 def deliveries_sweep(*, now: datetime | None = None) -> int:
     """Queue again every due delivery that no worker holds and no queued task will send."""
     now = now or timezone.now()
+    swept = 0
+    for _ in range(SWEEP_BATCHES_PER_RUN):
+        batch = _sweep_batch(now)
+        swept += batch
+        if batch < settings.DELIVERY_SWEEP_BATCH:
+            break
+    return swept
+
+
+def _sweep_batch(now: datetime) -> int:
     with transaction.atomic():
         due = list(
             Delivery.objects.select_for_update(skip_locked=True)

@@ -253,9 +253,10 @@ def test_private_target_is_refused_at_send_time_when_not_allowed(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_never_claim_the_same_delivery(kh_agency, th_agency, emit):
+def test_two_workers_never_claim_the_same_delivery(kh_agency, th_agency, emit, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
+    monkeypatch.setattr(dispatcher, "_enqueue", lambda delivery_ids: None)
     emit("referral.sent", sender=th_agency, recipient=kh_agency)
     delivery = Delivery.objects.get()
     claims, barrier = [], threading.Barrier(4)
@@ -321,3 +322,12 @@ def test_endpoint_deleted_during_an_attempt_ends_it_quietly(
     monkeypatch.setattr(dispatcher, "webhook_send", send_while_the_admin_deletes)
     assert delivery_attempt(delivery_id=delivery.pk) is None
     assert not Delivery.objects.filter(pk=delivery.pk).exists()
+
+
+def test_sweep_drains_a_backlog_larger_than_one_batch(kh_agency, th_agency, emit, settings):
+    settings.DELIVERY_SWEEP_BATCH = 2
+    for _ in range(5):
+        emit("referral.sent", sender=th_agency, recipient=kh_agency)
+    Delivery.objects.update(enqueued_at=None)
+    assert deliveries_sweep() == 5
+    assert not Delivery.objects.filter(enqueued_at__isnull=True).exists()
