@@ -111,7 +111,11 @@ def webhook_endpoint_create(
 
 
 def _locked(endpoint: WebhookEndpoint) -> WebhookEndpoint:
-    return WebhookEndpoint.objects.select_for_update().select_related("agency").get(pk=endpoint.pk)
+    return (
+        WebhookEndpoint.objects.select_for_update(of=("self",))
+        .select_related("agency")
+        .get(pk=endpoint.pk)
+    )
 
 
 @transaction.atomic
