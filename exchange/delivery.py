@@ -1,8 +1,4 @@
-"""The dispatcher: deliveries planned with their event, queued on commit, claimed, retried, swept.
-
-The rows are the truth and the broker only a hint: whatever is due and not queued (the broker
-was down, lost its queue, or a worker died mid-send) is queued again by the sweep.
-"""
+"""The dispatcher: deliveries planned with their event, queued on commit, claimed, swept."""
 
 import functools
 import logging
@@ -106,7 +102,11 @@ def _enqueue(delivery_ids: list[uuid.UUID]) -> None:
 
 
 def deliveries_sweep(*, now: datetime | None = None) -> int:
-    """Queue again every due delivery that no worker holds and no queued task will send."""
+    """Queue again every due delivery that no worker holds and no queued task will send.
+
+    The rows are the truth and the broker only a hint: this is how a delivery reaches a worker
+    when the broker was down, lost its queue, or a worker died in the middle of sending it.
+    """
     now = now or timezone.now()
     swept = 0
     for _ in range(SWEEP_BATCHES_PER_RUN):

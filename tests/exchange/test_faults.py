@@ -1,8 +1,4 @@
-"""Delivery survives failure: Redis stopped, a worker killed mid-send, a failing receiver.
-
-Each test runs a real redis-server of its own and real Celery worker processes on the test
-database; the shared Redis on 6379 is never touched.
-"""
+"""Delivery survives failure: Redis stopped, a worker killed mid-send, a failing receiver."""
 
 import time
 
@@ -22,6 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def fault_redis(tmp_path, monkeypatch):
+    """A redis-server of the test's own, the broker of this process and of its workers."""
     server = RedisServer(tmp_path).start()
     use_broker(server.url)
     monkeypatch.setattr(dispatcher, "_broker_paused_until", 0.0)
