@@ -78,7 +78,9 @@ def _event_types_field(**kwargs):
 
 class WebhookEndpointCreateSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=2000)
-    description = serializers.CharField(max_length=200, required=False, default="")
+    description = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
     event_types = _event_types_field(required=False, default=list)
 
 
