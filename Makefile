@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test check lint format schema services walkthrough clean
+.PHONY: venv run test check lint format schema services walkthrough bench-delivery clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -51,7 +51,15 @@ check: lint
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file var/openapi.check.yaml
 	diff -u openapi.yaml var/openapi.check.yaml || (echo "openapi.yaml is stale: run 'make schema'" && exit 1)
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+	  EMAIL_URL=smtp+tls://mailer:secret@smtp.example.org:587 \
 	  ALLOWED_HOSTS=exchange.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Webhook deliveries per second to a local receiver with two worker processes (own redis-server).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mekong_bench
+BENCH_DELIVERIES ?= 2000
+bench-delivery: venv services
+	$(BIN)/python bench/delivery_throughput.py --deliveries $(BENCH_DELIVERIES) --workers 2 \
+	  --database-url $(BENCH_DATABASE_URL)
 
 walkthrough: venv
 	$(BIN)/python scripts/walkthrough.py --base-url http://$(HOST):$(PORT)

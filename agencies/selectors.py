@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef
 from guardian.utils import get_group_obj_perms_model
 
 from .models import Agency, ApiClient, Checkpoint, Membership
+from .roles import Role
 
 
 def agency_holds(model: type[models.Model], *, agency: Agency, perm: str) -> Exists:
@@ -47,4 +48,14 @@ def members_of(agency: Agency) -> models.QuerySet[Membership]:
 def api_clients_of(agency: Agency) -> models.QuerySet[ApiClient]:
     return ApiClient.objects.filter(agency=agency).select_related(
         "application", "service_user__membership", "agency"
+    )
+
+
+def admin_emails_of(agency: Agency) -> list[str]:
+    """The addresses of the agency's active admins (people, not API clients)."""
+    return sorted(
+        members_of(agency)
+        .filter(role=Role.ADMIN, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
     )

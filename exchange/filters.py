@@ -8,6 +8,8 @@ from django import forms
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
+from .models import Delivery
+
 PAGING_PARAMETERS = {"cursor", "limit", "format"}
 
 
@@ -62,3 +64,12 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
             except OverflowError as exc:
                 raise ValidationError({self.field_name: ["This time is out of range."]}) from exc
         return super().filter(qs, value)
+
+
+class DeliveryFilter(StrictFilterSet):
+    state = django_filters.ChoiceFilter(choices=Delivery.State.choices)
+    channel = django_filters.ChoiceFilter(choices=Delivery.Channel.choices)
+
+    class Meta:
+        model = Delivery
+        fields = ["state", "channel"]

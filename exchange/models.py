@@ -1,8 +1,10 @@
-"""How information crosses between agencies: counters, idempotency keys, the event log."""
+"""How information crosses between agencies: counters, idempotency keys, events, deliveries."""
 
 import uuid
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Counter(models.Model):
@@ -84,3 +86,127 @@ class EventAudience(models.Model):
 
     def __str__(self):
         return f"{self.agency_id} #{self.sequence}"
+
+
+class WebhookEndpoint(models.Model):
+    """A partner system's URL that receives an agency's events, signed with its secret."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="webhook_endpoints"
+    )
+    url = models.URLField(max_length=2000)
+    description = models.CharField(max_length=200, blank=True)
+    event_types = models.JSONField(
+        default=list, blank=True, help_text="Types or 'prefix.*' patterns; empty: every type."
+    )
+    secret = models.CharField(max_length=100, editable=False)
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["agency", "is_active"])]
+
+    def __str__(self):
+        return self.url
+
+    def subscribes_to(self, event_type: str) -> bool:
+        if not self.event_types:
+            return True
+        prefix = event_type.split(".", 1)[0]
+        return event_type in self.event_types or f"{prefix}.*" in self.event_types
+
+
+class Delivery(models.Model):
+    """One event on its way to one webhook endpoint or one agency's notification address.
+
+    The row, not the broker, is the truth: a sweep sends again whatever is still due.
+    Its id is the ``webhook-id``, the same on every attempt so receivers can deduplicate.
+    """
+
+    class Channel(models.TextChoices):
+        WEBHOOK = "webhook", _("Webhook")
+        EMAIL = "email", _("Email")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed, will retry")
+        DEAD = "dead", _("Dead")
+
+    OPEN_STATES = (State.PENDING, State.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    retry_until = models.DateTimeField()
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(state__in=["pending", "failed"]),
+                name="delivery_due_idx",
+            ),
+            models.Index(fields=["endpoint", "-created_at"], name="delivery_endpoint_idx"),
+            models.Index(fields=["agency", "-created_at"], name="delivery_agency_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(channel="webhook", endpoint__isnull=False)
+                    | models.Q(channel="email", endpoint__isnull=True)
+                ),
+                name="delivery_channel_target",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "endpoint"],
+                condition=models.Q(channel="webhook"),
+                name="delivery_once_per_endpoint",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "agency"],
+                condition=models.Q(channel="email"),
+                name="delivery_email_once_per_agency",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} {self.id} ({self.state})"
+
+    @property
+    def is_test(self) -> bool:
+        """A test ping of a webhook endpoint, not an event."""
+        return self.event_id is None

@@ -78,6 +78,18 @@ class IdempotencyInFlight(Conflict):
     default_detail = _("A request with this Idempotency-Key is still being processed.")
 
 
+class EndpointDisabled(Conflict):
+    problem_type = "endpoint-disabled"
+    title = _("Webhook endpoint disabled")
+    default_detail = _("Enable the webhook endpoint before sending to it.")
+
+
+class DeliveryInProgress(Conflict):
+    problem_type = "delivery-in-progress"
+    title = _("Delivery in progress")
+    default_detail = _("An attempt of this delivery is under way; try again in a minute.")
+
+
 # Problem type and title of the standard DRF exceptions, by class.
 _STANDARD = [
     (exceptions.ParseError, "malformed-request", _("Malformed request")),

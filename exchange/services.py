@@ -1,13 +1,24 @@
-"""Writes of the exchange layer: counters and the event outbox."""
+"""Writes of the exchange layer: counters, the event outbox, webhook endpoints, redelivery."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 from uuid import UUID
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 
-from .models import Counter, Event, EventAudience
+from .delivery import deliveries_enqueue_on_commit, deliveries_plan
+from .egress import webhook_url_check
+from .events import event_data_check, event_types_clean
+from .models import Counter, Delivery, Event, EventAudience, WebhookEndpoint
+from .problems import DeliveryInProgress, EndpointDisabled
+from .webhooks import webhook_secret_new
 
 EVENT_SEQUENCE = "events"
 
@@ -41,7 +52,12 @@ def event_emit(
     actor_agency: Agency | None = None,
     data: dict | None = None,
 ) -> Event:
-    """Append an event for the agencies it concerns, in the caller's transaction."""
+    """Append an event for the agencies it concerns, in the caller's transaction.
+
+    Its deliveries (webhooks, emails) are written in the same transaction and queued on commit:
+    a rolled-back change notifies no one, a committed one is never lost.
+    """
+    data = event_data_check(data or {})
     sequence = counter_next(EVENT_SEQUENCE)
     event = Event.objects.create(
         sequence=sequence,
@@ -50,10 +66,145 @@ def event_emit(
         object_id=object_id,
         reference=reference,
         actor_agency=actor_agency,
-        data=data or {},
+        data=data,
     )
     audience = {agency.pk: agency for agency in agencies}
     EventAudience.objects.bulk_create(
         [EventAudience(event=event, agency_id=pk, sequence=sequence) for pk in audience]
     )
+    deliveries_plan(event=event, agencies=audience.values())
     return event
+
+
+ENDPOINTS_PER_AGENCY = 10
+
+
+@transaction.atomic
+def webhook_endpoint_create(
+    *,
+    agency: Agency,
+    url: str,
+    event_types: Iterable[str] = (),
+    description: str = "",
+    created_by=None,
+) -> tuple[WebhookEndpoint, str]:
+    """Register a partner's webhook URL; returns it and its secret, which is never shown again."""
+    webhook_url_check(url)
+    event_types = event_types_clean(event_types)
+    # Serialise creations per agency so the limit holds under concurrent requests.
+    Agency.objects.select_for_update().filter(pk=agency.pk).first()
+    if WebhookEndpoint.objects.filter(agency=agency).count() >= ENDPOINTS_PER_AGENCY:
+        raise ValidationError(
+            _("An agency may have at most %(limit)d webhook endpoints.")
+            % {"limit": ENDPOINTS_PER_AGENCY}
+        )
+    secret = webhook_secret_new()
+    endpoint = WebhookEndpoint.objects.create(
+        agency=agency,
+        url=url,
+        event_types=event_types,
+        description=description,
+        secret=secret,
+        created_by=created_by,
+    )
+    return endpoint, secret
+
+
+def _locked(endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    return (
+        WebhookEndpoint.objects.select_for_update(of=("self",))
+        .select_related("agency")
+        .get(pk=endpoint.pk)
+    )
+
+
+@transaction.atomic
+def webhook_endpoint_update(
+    *,
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    event_types: Iterable[str] | None = None,
+    description: str | None = None,
+    is_active: bool | None = None,
+) -> WebhookEndpoint:
+    """Change an endpoint; enabling it again clears why it was disabled."""
+    endpoint = _locked(endpoint)
+    if url is not None:
+        webhook_url_check(url)
+        endpoint.url = url
+    if event_types is not None:
+        endpoint.event_types = event_types_clean(event_types)
+    if description is not None:
+        endpoint.description = description
+    if is_active is not None:
+        endpoint.is_active = is_active
+        endpoint.disabled_reason = "" if is_active else "Disabled by an agency admin."
+    endpoint.version = F("version") + 1
+    endpoint.save()
+    endpoint.refresh_from_db()
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> tuple[WebhookEndpoint, str]:
+    """A new secret (shown once); the old one keeps signing too until the overlap ends."""
+    endpoint = _locked(endpoint)
+    secret = webhook_secret_new()
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = timezone.now() + settings.WEBHOOK_SECRET_OVERLAP
+    endpoint.secret = secret
+    endpoint.version = F("version") + 1
+    endpoint.save()
+    endpoint.refresh_from_db()
+    return endpoint, secret
+
+
+@transaction.atomic
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """Remove an endpoint and its deliveries; nothing more is sent to it."""
+    _locked(endpoint).delete()
+
+
+@transaction.atomic
+def webhook_endpoint_test(*, endpoint: WebhookEndpoint) -> Delivery:
+    """Send a signed ``webhook.test`` message to the endpoint, once, through the dispatcher."""
+    endpoint = _locked(endpoint)
+    if not endpoint.is_active:
+        raise EndpointDisabled()
+    now = timezone.now()
+    delivery = Delivery.objects.create(
+        channel=Delivery.Channel.WEBHOOK,
+        agency=endpoint.agency,
+        endpoint=endpoint,
+        next_attempt_at=now,
+        retry_until=now,
+        enqueued_at=now,
+    )
+    deliveries_enqueue_on_commit([delivery.pk])
+    return delivery
+
+
+@transaction.atomic
+def delivery_redeliver(*, delivery: Delivery) -> Delivery:
+    """Send a delivery again now, with the same ``webhook-id`` and a new retry window."""
+    delivery = (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("endpoint")
+        .get(pk=delivery.pk)
+    )
+    now = timezone.now()
+    if delivery.lease_expires_at and delivery.lease_expires_at > now:
+        raise DeliveryInProgress()
+    if delivery.endpoint is not None and not delivery.endpoint.is_active:
+        raise EndpointDisabled()
+    delivery.state = Delivery.State.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = now
+    delivery.retry_until = now + (
+        settings.DELIVERY_RETRY_WINDOW if not delivery.is_test else timedelta(0)
+    )
+    delivery.enqueued_at = now
+    delivery.delivered_at = None
+    delivery.save()
+    deliveries_enqueue_on_commit([delivery.pk])
+    return delivery

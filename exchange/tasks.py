@@ -1,10 +1,24 @@
-"""Periodic upkeep of the exchange layer."""
+"""Celery tasks of the exchange layer: delivery attempts and the periodic sweeps."""
+
+from uuid import UUID
 
 from celery import shared_task
 
+from .delivery import attempt_time_limit, deliveries_sweep, delivery_attempt
 from .idempotency import idempotency_keys_purge
 
 
 @shared_task
 def purge_expired_idempotency_keys() -> int:
     return idempotency_keys_purge()
+
+
+@shared_task(soft_time_limit=attempt_time_limit() * 0.8, time_limit=attempt_time_limit())
+def deliver(delivery_id: str) -> str | None:
+    delivery = delivery_attempt(delivery_id=UUID(delivery_id))
+    return delivery.state if delivery else None
+
+
+@shared_task
+def sweep_deliveries() -> int:
+    return deliveries_sweep()

@@ -1,7 +1,12 @@
 """API routes of the exchange app."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter()
+from . import views
 
-urlpatterns = router.urls
+router = SimpleRouter()
+router.register("webhooks", views.WebhookEndpointViewSet, basename="webhook")
+router.register("deliveries", views.DeliveryViewSet, basename="delivery")
+
+urlpatterns = [path("events/", views.EventFeedView.as_view(), name="event-feed"), *router.urls]

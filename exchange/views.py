@@ -1,14 +1,41 @@
-"""Health probes and Django's error pages as problem details."""
+"""The event feed, webhook endpoints and deliveries; health probes; error pages as problems."""
 
 import logging
+from urllib.parse import urlencode
 
 from celery import current_app as celery_app
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
+from django_filters import utils as filter_utils
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
+from agencies.views import AgencyAdminViewSet
+
+from . import selectors, services
+from .etags import IF_MATCH_PARAMETER as IF_MATCH
+from .etags import check_if_match, with_etag
+from .filters import DeliveryFilter
+from .idempotency import IDEMPOTENCY_KEY_PARAMETER as IDEMPOTENCY_KEY
+from .idempotency import idempotent
+from .models import Delivery, WebhookEndpoint
 from .problems import problem_json_response
+from .serializers import (
+    DeliverySerializer,
+    EventFeedQuerySerializer,
+    EventPageSerializer,
+    EventSerializer,
+    WebhookEndpointCreateSerializer,
+    WebhookEndpointSerializer,
+    WebhookEndpointUpdateSerializer,
+    WebhookEndpointWithSecretSerializer,
+)
+from .viewsets import ExchangeAPIView
 
 logger = logging.getLogger(__name__)
 
@@ -84,3 +111,161 @@ def server_error(request):
             "The server could not complete the request. Quote the request_id when reporting it."
         ),
     )
+
+
+def _feed_query(params) -> tuple[int, int]:
+    """``after`` and ``limit``; unknown or empty parameters are refused, never ignored."""
+    errors = {
+        name: [_("Unknown query parameter.")]
+        for name in params
+        if name not in ("after", "limit", "format")
+    }
+    errors |= {name: [_("Empty value.")] for name in ("after", "limit") if params.get(name) == ""}
+    if errors:
+        raise exceptions.ValidationError(errors)
+    query = EventFeedQuerySerializer(data=params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data["after"], query.validated_data["limit"]
+
+
+class EventFeedView(ExchangeAPIView):
+    """The pull feed: the caller's agency's events in sequence, for partners without webhooks."""
+
+    @extend_schema(
+        parameters=[EventFeedQuerySerializer],
+        responses=EventPageSerializer,
+        summary="Your agency's events after a sequence, in order",
+        operation_id="events_list",
+    )
+    def get(self, request):
+        after, limit = _feed_query(request.query_params)
+        events = selectors.events_for_agency(self.caller.agency, after=after, limit=limit)
+        next_url = None
+        if len(events) == limit:
+            next_query = urlencode({"after": events[-1].sequence, "limit": limit})
+            next_url = request.build_absolute_uri(f"{request.path}?{next_query}")
+        return Response({"next": next_url, "results": EventSerializer(events, many=True).data})
+
+
+DELIVERY_STATE_PARAMETER = OpenApiParameter("state", str, enum=Delivery.State.values)
+
+
+class WebhookEndpointViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
+    """The agency's webhook endpoints; another agency's are 404."""
+
+    serializer_class = WebhookEndpointSerializer
+    cursor_ordering = ("-created_at", "-pk")
+
+    def get_queryset(self):
+        if self.is_schema_request:
+            return WebhookEndpoint.objects.none()
+        return selectors.webhook_endpoints_of(self.caller.agency)
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    @extend_schema(
+        request=WebhookEndpointCreateSerializer,
+        responses={201: WebhookEndpointWithSecretSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Register a webhook endpoint; its signing secret is shown once",
+    )
+    @idempotent
+    def create(self, request):
+        serializer = WebhookEndpointCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        endpoint, secret = services.webhook_endpoint_create(
+            agency=self.caller.agency, created_by=self.caller.user, **serializer.validated_data
+        )
+        data = WebhookEndpointWithSecretSerializer(endpoint, context={"secret": secret}).data
+        return with_etag(Response(data, status=status.HTTP_201_CREATED), endpoint)
+
+    def retrieve(self, request, pk=None):
+        endpoint = self.get_object()
+        return with_etag(Response(WebhookEndpointSerializer(endpoint).data), endpoint)
+
+    @extend_schema(
+        request=WebhookEndpointUpdateSerializer,
+        responses=WebhookEndpointSerializer,
+        parameters=[IF_MATCH],
+    )
+    def partial_update(self, request, pk=None):
+        endpoint = self.get_object()
+        check_if_match(request, endpoint, required=True)
+        serializer = WebhookEndpointUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        endpoint = services.webhook_endpoint_update(endpoint=endpoint, **serializer.validated_data)
+        return with_etag(Response(WebhookEndpointSerializer(endpoint).data), endpoint)
+
+    @extend_schema(request=None, responses={204: None}, parameters=[IF_MATCH])
+    def destroy(self, request, pk=None):
+        endpoint = self.get_object()
+        check_if_match(request, endpoint, required=True)
+        services.webhook_endpoint_delete(endpoint=endpoint)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=None,
+        responses=WebhookEndpointWithSecretSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Issue a new signing secret (shown once); the old one signs too for 24 hours",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def rotate(self, request, pk=None):
+        endpoint, secret = services.webhook_endpoint_rotate_secret(endpoint=self.get_object())
+        data = WebhookEndpointWithSecretSerializer(endpoint, context={"secret": secret}).data
+        return with_etag(Response(data), endpoint)
+
+    @extend_schema(
+        request=None,
+        responses={202: DeliverySerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Send a signed webhook.test message to the endpoint",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def test(self, request, pk=None):
+        delivery = services.webhook_endpoint_test(endpoint=self.get_object())
+        return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        responses=DeliverySerializer(many=True),
+        parameters=[DELIVERY_STATE_PARAMETER],
+        summary="The endpoint's deliveries, newest first",
+    )
+    @action(detail=True, methods=["get"])
+    def deliveries(self, request, pk=None):
+        endpoint = self.get_object()
+        queryset = selectors.deliveries_of(self.caller.agency).filter(endpoint=endpoint)
+        filterset = DeliveryFilter(request.query_params, queryset=queryset, request=request)
+        if not filterset.is_valid():
+            raise filter_utils.translate_validation(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
+        return self.get_paginated_response(DeliverySerializer(page, many=True).data)
+
+
+class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyAdminViewSet):
+    """The agency's deliveries by webhook and email; ``id`` is the ``webhook-id``."""
+
+    serializer_class = DeliverySerializer
+    filterset_class = DeliveryFilter
+    cursor_ordering = ("-created_at", "-pk")
+
+    def get_queryset(self):
+        if self.is_schema_request:
+            return Delivery.objects.none()
+        return selectors.deliveries_of(self.caller.agency)
+
+    @extend_schema(
+        request=None,
+        responses={202: DeliverySerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Send a delivery again now, with the same webhook-id",
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def redeliver(self, request, pk=None):
+        delivery = get_object_or_404(self.get_queryset(), pk=pk)
+        delivery = services.delivery_redeliver(delivery=delivery)
+        return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

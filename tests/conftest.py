@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from agencies.roles import Role
@@ -56,3 +57,11 @@ def as_partner():
         return client
 
     return make
+
+
+@pytest.fixture
+def kh_admin_browser(kh_agency):
+    """The admin site, signed in as an admin of KH-MOSVY."""
+    browser = Client()
+    browser.force_login(member(kh_agency, Role.ADMIN, username="kh-boss"))
+    return browser

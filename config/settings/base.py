@@ -278,7 +278,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exchange.tasks.purge_expired_idempotency_keys",
         "schedule": crontab(minute=17),
     },
+    "sweep-deliveries": {
+        "task": "exchange.tasks.sweep_deliveries",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
+    },
 }
+
+# Webhook and email delivery of events (exchange/delivery.py).
+# Private, loopback and link-local targets (and plain http): development and closed networks only.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = 15
+WEBHOOK_SECRET_OVERLAP = timedelta(hours=24)
+DELIVERY_RETRY_BASE = timedelta(seconds=30)
+DELIVERY_RETRY_CAP = timedelta(hours=6)
+DELIVERY_RETRY_WINDOW = timedelta(days=3)
+# A claimed delivery is someone's for this long; the attempt's time limit is shorter.
+DELIVERY_LEASE = timedelta(seconds=60)
+# A queued task not run by then (lost with the broker) is queued again by the sweep.
+DELIVERY_REQUEUE_AFTER = timedelta(minutes=2)
+DELIVERY_SWEEP_BATCH = 500
 
 LOGGING = {
     "version": 1,

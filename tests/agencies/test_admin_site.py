@@ -11,13 +11,6 @@ from ..factories import api_client_with_token, member
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def kh_admin_browser(kh_agency):
-    browser = Client()
-    browser.force_login(member(kh_agency, Role.ADMIN, username="kh-boss"))
-    return browser
-
-
 def test_agency_admin_sees_only_own_members(kh_agency, th_agency, kh_admin_browser):
     member(kh_agency, Role.OFFICER, username="kh-visible")
     member(th_agency, Role.OFFICER, username="th-hidden")

@@ -127,3 +127,12 @@ def test_problem_titles_follow_accept_language(anon, db):
     response = anon.get("/api/v1/agencies/", HTTP_ACCEPT_LANGUAGE="th")
     assert response.status_code == 401
     assert response["Content-Language"] == "th"
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [("km", "តម្រូវឱ្យផ្ទៀងផ្ទាត់អត្តសញ្ញាណ"), ("th", "ต้องยืนยันตัวตน"), ("vi", "Cần xác thực")],
+)
+def test_problem_titles_are_translated(anon, db, language, title):
+    response = anon.get("/api/v1/agencies/", HTTP_ACCEPT_LANGUAGE=language)
+    assert response.json()["title"] == title

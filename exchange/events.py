@@ -1,0 +1,98 @@
+"""The event types of the exchange protocol and what an event's data may hold: no personal data."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# What happened, as people read it in a notification.
+EVENT_TYPES = {
+    "referral.created": _("Referral notice drafted"),
+    "referral.updated": _("Referral notice draft edited"),
+    "referral.sent": _("Referral notice sent"),
+    "referral.acknowledged": _("Referral notice acknowledged"),
+    "referral.accepted": _("Referral notice accepted"),
+    "referral.rejected": _("Referral notice rejected"),
+    "referral.withdrawn": _("Referral notice withdrawn"),
+    "referral.closed": _("Referral notice closed"),
+    "return.created": _("Return request drafted"),
+    "return.updated": _("Return request draft edited"),
+    "return.requested": _("Return requested"),
+    "return.acknowledged": _("Return request acknowledged"),
+    "return.verified": _("Return request verified"),
+    "return.rejected": _("Return request rejected"),
+    "return.scheduled": _("Return scheduled"),
+    "return.handed_over": _("Handover confirmed"),
+    "return.cancelled": _("Return request cancelled"),
+    "message.posted": _("New message on a case"),
+    "case.shared": _("Case shared"),
+    "case.share_revoked": _("Case no longer shared"),
+    "deadline.approaching": _("Deadline approaching"),
+    "deadline.overdue": _("Deadline passed"),
+    "deadline.escalated": _("Deadline passed two days ago: escalated"),
+    "audit.checkpoint": _("Audit checkpoint"),
+}
+ESCALATED = "deadline.escalated"
+EVENT_TYPE_PREFIXES = sorted({name.split(".", 1)[0] for name in EVENT_TYPES})
+SUBSCRIBABLE = [*EVENT_TYPES, *(f"{prefix}.*" for prefix in EVENT_TYPE_PREFIXES)]
+
+# Drafts concern only their author and checkpoints only auditors: partner systems still get them.
+NOT_EMAILED = frozenset(
+    {"referral.created", "referral.updated", "return.created", "return.updated", "audit.checkpoint"}
+)
+
+TEST_EVENT_TYPE = "webhook.test"
+
+# The only keys an event's data may carry: it names the case, never the person.
+EVENT_DATA_KEYS = frozenset(
+    {
+        "path",
+        "status",
+        "urgency",
+        "sender",
+        "recipient",
+        "acknowledge_due_at",
+        "respond_due_at",
+        "verification_due_at",
+        "deadline",
+        "due_at",
+        "threshold",
+    }
+)
+DEADLINE_KEYS = {
+    "acknowledge_due_at": _("Acknowledge by"),
+    "respond_due_at": _("Respond by"),
+    "verification_due_at": _("Verify by"),
+    "due_at": _("Due"),
+}
+
+# A bound on the request, duplicates included.
+MAX_SUBSCRIPTIONS = 50
+
+
+def event_data_check(data: dict) -> dict:
+    """The data of an event, refused when a key is not one the protocol allows."""
+    unknown = sorted(set(data) - EVENT_DATA_KEYS)
+    if unknown:
+        raise ValueError(f"Event data may not carry {', '.join(unknown)}: only {EVENT_DATA_KEYS}.")
+    for key, value in data.items():
+        if value is not None and not isinstance(value, str | int | bool):
+            raise ValueError(f"Event data {key} must be a string, number or boolean.")
+    return data
+
+
+def _printable(name: str) -> str:
+    return re.sub(r"[^\w.*:-]", "?", name[:64])
+
+
+def event_types_clean(event_types) -> list[str]:
+    """Subscriptions of a webhook endpoint: known types or ``prefix.*``; empty means every type."""
+    cleaned = []
+    for name in event_types:
+        if name not in SUBSCRIBABLE:
+            raise ValidationError(
+                {"event_types": _("Unknown event type: %(name)s.") % {"name": _printable(name)}}
+            )
+        if name not in cleaned:
+            cleaned.append(name)
+    return sorted(cleaned)

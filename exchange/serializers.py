@@ -1,0 +1,129 @@
+"""The shape of events, webhook endpoints and deliveries in the API and in webhook bodies."""
+
+from rest_framework import serializers
+
+from .events import MAX_SUBSCRIPTIONS, SUBSCRIBABLE
+from .models import Delivery, Event, WebhookEndpoint
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """An event names the case by id, path and reference; it never carries personal data."""
+
+    actor_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    data = serializers.DictField(
+        help_text="path, status, urgency, sender, recipient and the due dates that apply."
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "sequence",
+            "type",
+            "object_type",
+            "object_id",
+            "reference",
+            "actor_agency",
+            "data",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EventPageSerializer(serializers.Serializer):
+    next = serializers.URLField(
+        allow_null=True, help_text="The next page; null when you have caught up."
+    )
+    results = EventSerializer(many=True)
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "id",
+            "url",
+            "description",
+            "event_types",
+            "is_active",
+            "disabled_reason",
+            "previous_secret_expires_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
+    """An endpoint as created or rotated: the only time its secret is shown."""
+
+    secret = serializers.SerializerMethodField()
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+    def get_secret(self, obj) -> str:
+        return self.context["secret"]
+
+
+def _event_types_field(**kwargs):
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=SUBSCRIBABLE),
+        max_length=MAX_SUBSCRIPTIONS,
+        help_text="Event types or 'prefix.*' (e.g. 'referral.*'); empty: every type.",
+        **kwargs,
+    )
+
+
+class WebhookEndpointCreateSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=2000)
+    description = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    event_types = _event_types_field(required=False, default=list)
+
+
+class WebhookEndpointUpdateSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=2000, required=False)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    event_types = _event_types_field(required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class DeliveryEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = ["id", "sequence", "type", "reference"]
+        read_only_fields = fields
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    """One event on its way to one endpoint or address; ``id`` is the ``webhook-id``."""
+
+    event = DeliveryEventSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "channel",
+            "endpoint",
+            "event",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "last_attempt_at",
+            "last_status_code",
+            "last_error",
+            "delivered_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class EventFeedQuerySerializer(serializers.Serializer):
+    after = serializers.IntegerField(
+        min_value=0, default=0, help_text="The last sequence you have; 0 to start."
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
