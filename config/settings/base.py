@@ -273,6 +273,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exchange.tasks.purge_expired_idempotency_keys",
         "schedule": crontab(minute=17),
     },
+    # Every partner keeps the audit chain's head, so that history cannot be rewritten unseen.
+    "publish-audit-checkpoint": {
+        "task": "exchange.tasks.publish_audit_checkpoint",
+        "schedule": crontab(minute=0),
+    },
 }
 
 LOGGING = {
