@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from agencies.authentication import Caller
+from agencies.authentication import Caller, caller_of
 from agencies.models import Agency
 
 from .context import current_request_id
@@ -22,6 +23,7 @@ from .services import counter_next, event_emit
 
 AUDIT_SEQUENCE = "audit"
 GENESIS_HASH = "0" * 64
+DENIED_STATUSES = frozenset({401, 403, 404})
 CHECKPOINT_EVENT = "audit.checkpoint"
 
 # The columns a row's hash covers, in this order; its agencies and prev_hash follow them.
@@ -138,6 +140,49 @@ def audit_record(
             detail=detail or {},
         ),
         agencies,
+    )
+
+
+def audit_request_denied(
+    request, *, status_code: int, object_type: str = "", object_id=None
+) -> AuditEvent:
+    """Record a refused request (401, 403, 404): who asked, as far as known, and what for."""
+    caller = None if status_code == 401 else caller_of(request)
+    event = _unsaved(
+        caller,
+        action="request.denied",
+        object_type=object_type,
+        object_id="" if object_id is None else str(object_id),
+        outcome=AuditEvent.Outcome.DENIED,
+        status_code=status_code,
+        detail={"method": request.method, "path": request.path},
+    )
+    if caller is None:
+        # No one is signed in, but a refused token (expired, agency inactive) names its client.
+        client = getattr(request, "presented_api_client", None)
+        event.api_client = client
+        event.agency = client.agency if client else None
+        event.on_behalf_of = getattr(request, "on_behalf_of", None) or ""
+    return _append(event, ())
+
+
+def audit_admin_login(request, *, succeeded: bool, status_code: int) -> AuditEvent:
+    """Record a sign-in at the admin site; a refused one names the account it tried, if any."""
+    if succeeded:
+        caller = caller_of(request)
+    else:
+        User = get_user_model()
+        username = request.POST.get("username", "")
+        user = User.objects.filter(**{User.USERNAME_FIELD: username}).first()
+        caller = Caller(user=user, membership=getattr(user, "membership", None)) if user else None
+    return _append(
+        _unsaved(
+            caller,
+            action="admin.login",
+            outcome=AuditEvent.Outcome.ALLOWED if succeeded else AuditEvent.Outcome.DENIED,
+            status_code=status_code,
+        ),
+        (),
     )
 
 

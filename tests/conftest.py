@@ -5,9 +5,11 @@ from contextlib import contextmanager
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Max
 from rest_framework.test import APIClient
 
 from agencies.roles import Role
+from exchange.models import AuditEvent
 
 from .factories import AgencyFactory, api_client_with_token, member
 
@@ -34,6 +36,32 @@ def _audit_triggers_disabled():
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table in AUDIT_TABLES:
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+
+class AuditWatch:
+    """The audit rows written since the last look."""
+
+    def __init__(self):
+        self.mark = self._last()
+
+    @staticmethod
+    def _last() -> int:
+        return AuditEvent.objects.aggregate(last=Max("sequence"))["last"] or 0
+
+    def new(self) -> list[AuditEvent]:
+        rows = list(
+            AuditEvent.objects.filter(sequence__gt=self.mark)
+            .select_related("actor", "agency", "api_client")
+            .prefetch_related("agencies")
+            .order_by("sequence")
+        )
+        self.mark = rows[-1].sequence if rows else self.mark
+        return rows
+
+
+@pytest.fixture
+def audit_watch(db):
+    return AuditWatch()
 
 
 @pytest.fixture
