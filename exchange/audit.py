@@ -15,7 +15,8 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from agencies.authentication import Caller, caller_of
-from agencies.models import Agency
+from agencies.models import Agency, AuditScope
+from agencies.roles import Role
 
 from .context import current_request_id
 from .models import AuditEvent, AuditEventAgency, Counter, Event
@@ -184,6 +185,24 @@ def audit_admin_login(request, *, succeeded: bool, status_code: int) -> AuditEve
         ),
         (),
     )
+
+
+def audit_events_visible_to(caller: Caller) -> models.QuerySet[AuditEvent]:
+    """An auditor's rows: all of them for international oversight, else those of exchanges in
+    which an agency of the auditor's country takes part."""
+    events = AuditEvent.objects.select_related("actor", "agency", "api_client").prefetch_related(
+        "agencies"
+    )
+    if caller.role != Role.AUDITOR:
+        return events.none()
+    if caller.agency.audit_scope == AuditScope.ALL:
+        return events
+    return events.filter(sequence__in=audit_sequences_concerning(country=caller.agency.country))
+
+
+def audit_sequences_concerning(**party) -> models.QuerySet:
+    """The sequences of rows whose exchange concerns a matching agency (by ``country``, ...)."""
+    return AuditEventAgency.objects.filter(**party).values("audit_event_id")
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,27 @@
-"""Health probes and Django's error pages as problem details."""
+"""Health probes, Django's error pages as problem details, and the auditors' audit trail."""
 
+import itertools
 import logging
 
 from celery import current_app as celery_app
 from django.db import connection
-from django.http import JsonResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.settings import api_settings
 
+from agencies.roles import Role
+
+from .audit import audit_events_visible_to, audit_record
+from .filters import AuditEventFilter
+from .models import AuditEvent
 from .problems import problem_json_response
+from .renderers import CsvStreamRenderer, csv_lines
+from .serializers import AuditEventSerializer
+from .viewsets import ExchangeViewSet
 
 logger = logging.getLogger(__name__)
 
@@ -84,3 +97,85 @@ def server_error(request):
             "The server could not complete the request. Quote the request_id when reporting it."
         ),
     )
+
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["json", "csv"],
+    description="csv: every matching event, oldest first, streamed as CSV (no pagination).",
+)
+
+
+class AuditEventViewSet(ExchangeViewSet):
+    """The audit trail for auditors: their country's exchanges, or all for international
+    oversight. Each query is itself recorded."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    allowed_roles = {Role.AUDITOR}
+    read_scope = "audit:read"
+    cursor_ordering = ("-sequence",)
+    audit_object_type = "audit_event"
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvStreamRenderer]
+
+    def get_queryset(self):
+        if self.is_schema_request:
+            return AuditEvent.objects.none()
+        return audit_events_visible_to(self.caller)
+
+    @extend_schema(
+        summary="Audit events visible to the auditor, newest first; CSV with ?format=csv",
+        parameters=[FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                AuditEventSerializer(many=True), description="A page of audit events."
+            ),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="Every matching event, one a line."
+            ),
+        },
+    )
+    def list(self, request):
+        events = self.filter_queryset(self.get_queryset())
+        as_csv = request.accepted_renderer.format == CsvStreamRenderer.format
+        paging = sorted({"cursor", "limit"} & set(request.query_params))
+        if as_csv and paging:
+            raise ValidationError(
+                {
+                    name: [_("A CSV export holds every matching event; leave this out.")]
+                    for name in paging
+                }
+            )
+        audit_record(
+            actor=self.caller,
+            action="audit_event.list",
+            object_type=self.audit_object_type,
+            detail={"format": "csv" if as_csv else "json", "filters": self._filters_used()},
+        )
+        if as_csv:
+            return self._csv(events.order_by("sequence"))
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _filters_used(self) -> dict:
+        return {
+            name: value
+            for name, value in self.request.query_params.items()
+            if name in self.filterset_class.base_filters
+        }
+
+    def _csv(self, events) -> StreamingHttpResponse:
+        serializer = self.get_serializer()
+        found = events.iterator(chunk_size=2000)
+        # The query runs here, so that its errors are still a problem response, not a cut stream.
+        first = next(found, None)
+        rows = (
+            serializer.to_representation(event)
+            for event in itertools.chain([first] if first else [], found)
+        )
+        return StreamingHttpResponse(
+            csv_lines(list(serializer.fields), rows),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="audit-events.csv"'},
+        )
