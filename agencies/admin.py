@@ -37,6 +37,9 @@ class AgencyAdmin(SuperuserOnlyAdmin):
     list_filter = ["country", "kind", "is_active"]
     search_fields = ["code", "name", "name_local"]
 
+    def get_exclude(self, request, obj=None):
+        return ["is_active"] if obj is None else []  # a new agency starts active
+
     def save_model(self, request, obj, form, change):
         if change:
             services.agency_update(
