@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 
 from . import services
+from .authentication import caller_of
 from .models import Agency, Agreement, ApiClient, Checkpoint, Membership
 
 
@@ -36,13 +37,18 @@ class AgencyAdmin(SuperuserOnlyAdmin):
     list_filter = ["country", "kind", "is_active"]
     search_fields = ["code", "name", "name_local"]
 
+    def get_exclude(self, request, obj=None):
+        return ["is_active"] if obj is None else []  # a new agency starts active
+
     def save_model(self, request, obj, form, change):
         if change:
             services.agency_update(
-                agency=obj, **{f: form.cleaned_data[f] for f in form.changed_data}
+                actor=caller_of(request),
+                agency=obj,
+                **{f: form.cleaned_data[f] for f in form.changed_data},
             )
         else:
-            created = services.agency_create(**{f: form.cleaned_data[f] for f in form.cleaned_data})
+            created = services.agency_create(actor=caller_of(request), **form.cleaned_data)
             obj.pk, obj.group = created.pk, created.group
 
 
@@ -87,7 +93,9 @@ class MembershipAdmin(OwnAgencyAdmin):
 
     def save_model(self, request, obj, form, change):
         if "role" in form.changed_data:
-            services.membership_change_role(membership=obj, role=form.cleaned_data["role"])
+            services.membership_change_role(
+                actor=caller_of(request), membership=obj, role=form.cleaned_data["role"]
+            )
 
 
 @admin.register(ApiClient)
@@ -101,5 +109,5 @@ class ApiClientAdmin(OwnAgencyAdmin):
     @admin.action(description="Revoke the selected clients (their tokens stop at once)")
     def revoke(self, request, queryset):
         for client in queryset:
-            services.api_client_revoke(client=client)
+            services.api_client_revoke(actor=caller_of(request), client=client)
         self.message_user(request, f"Revoked {queryset.count()} client(s).", messages.SUCCESS)

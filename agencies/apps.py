@@ -28,7 +28,7 @@ class AgenciesConfig(AppConfig):
     }
 
     def ready(self):
-        from . import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from . import recorder, schema  # noqa: F401  (registers its check, the auth extension)
         from .services import role_groups_sync
 
         def sync_role_groups(**kwargs):

@@ -74,9 +74,13 @@ class ApiClientTokenAuthentication(BaseAuthentication):
             .filter(token_checksum=hashlib.sha256(raw.encode()).hexdigest())
             .first()
         )
-        if token is None or token.expires <= timezone.now():
+        if token is None:
             raise exceptions.AuthenticationFailed("The access token is invalid or has expired.")
         client = getattr(token.application, "api_client", None) if token.application else None
+        # The audit trail names the client of a refused token.
+        request._request.presented_api_client = client
+        if token.expires <= timezone.now():
+            raise exceptions.AuthenticationFailed("The access token is invalid or has expired.")
         if client is None or client.is_revoked or not client.service_user.is_active:
             raise exceptions.AuthenticationFailed("The API client has been revoked.")
         if not client.agency.is_active:

@@ -125,7 +125,7 @@ def seed_directory() -> dict[str, int]:
         agency = Agency.objects.filter(code=spec["code"]).first()
         if agency is None:
             agency = services.agency_create(
-                **spec, notification_email=f"{spec['code'].lower()}@example.org"
+                actor=None, **spec, notification_email=f"{spec['code'].lower()}@example.org"
             )
             created["agencies"] += 1
         for role in DEMO_ROLES:
@@ -159,6 +159,7 @@ def _ensure_login(agency: Agency, role: str) -> bool:
     if User.objects.filter(username=username).exists():
         raise RuntimeError(f"User {username} exists without a membership; remove it first.")
     services.member_create(
+        actor=None,
         agency=agency,
         username=username,
         role=role,

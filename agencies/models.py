@@ -44,6 +44,13 @@ class AgencyKind(models.TextChoices):
     INTERNATIONAL_ORG = "international_org", _("International organisation")
 
 
+class AuditScope(models.TextChoices):
+    """Whose audit events an agency's auditors see."""
+
+    COUNTRY = "country", _("Exchanges in which an agency of its country takes part")
+    ALL = "all", _("Every exchange (international oversight)")
+
+
 class Language(models.TextChoices):
     EN = "en", "English"
     KM = "km", "ខ្មែរ"
@@ -75,6 +82,9 @@ class Agency(models.Model):
     language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
     notification_email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
+    audit_scope = models.CharField(
+        max_length=8, choices=AuditScope.choices, default=AuditScope.COUNTRY
+    )
     group = models.OneToOneField(
         Group, on_delete=models.PROTECT, related_name="agency", editable=False
     )

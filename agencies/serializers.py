@@ -8,6 +8,47 @@ from .models import Agency, ApiClient, Checkpoint, Membership
 from .roles import Role
 
 
+def _json_type_problem(field, value):
+    """Where the schema says string, only a JSON string will do: 42 is not a username."""
+    if value is None or field.read_only:
+        return None
+    if isinstance(field, serializers.Serializer):
+        return _json_type_errors(field.fields, value) if isinstance(value, dict) else None
+    if isinstance(field, serializers.ListSerializer | serializers.ListField):
+        if not isinstance(value, list):
+            return None
+        found = {i: p for i, v in enumerate(value) if (p := _json_type_problem(field.child, v))}
+        return found or None
+    if isinstance(field, serializers.CharField | serializers.ChoiceField) and not isinstance(
+        value, str
+    ):
+        return ["Must be a JSON string."]
+    return None
+
+
+def _json_type_errors(fields, data: dict) -> dict:
+    return {
+        name: problem
+        for name, field in fields.items()
+        if name in data and (problem := _json_type_problem(field, data[name]))
+    }
+
+
+class StrictJsonMixin:
+    """Input serializers refuse numbers and booleans where the contract says string."""
+
+    def to_internal_value(self, data):
+        type_errors = _json_type_errors(self.fields, data) if isinstance(data, dict) else {}
+        if not type_errors:
+            return super().to_internal_value(data)
+        try:
+            super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            other = exc.detail if isinstance(exc.detail, dict) else {}
+            raise serializers.ValidationError({**other, **type_errors}) from exc
+        raise serializers.ValidationError(type_errors)
+
+
 class AgencySerializer(serializers.ModelSerializer):
     class Meta:
         model = Agency
@@ -84,7 +125,7 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MemberCreateSerializer(serializers.Serializer):
+class MemberCreateSerializer(StrictJsonMixin, serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
@@ -99,7 +140,7 @@ class MemberCreateSerializer(serializers.Serializer):
         return value
 
 
-class MemberUpdateSerializer(serializers.Serializer):
+class MemberUpdateSerializer(StrictJsonMixin, serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
@@ -124,7 +165,7 @@ class ApiClientSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApiClientCreateSerializer(serializers.Serializer):
+class ApiClientCreateSerializer(StrictJsonMixin, serializers.Serializer):
     name = serializers.CharField(max_length=100)
     role = serializers.ChoiceField(choices=Role.choices)
     scopes = serializers.ListField(

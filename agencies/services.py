@@ -1,4 +1,7 @@
-"""Every write about agencies, members, API clients, role groups and object permissions."""
+"""Every write about agencies, members, API clients, role groups and object permissions.
+
+Each change of who may do what is recorded in the audit trail in the same transaction.
+"""
 
 import uuid
 from collections.abc import Iterable
@@ -15,7 +18,9 @@ from guardian.utils import get_group_obj_perms_model
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 
-from .models import Agency, ApiClient, Membership
+from .authentication import Caller
+from .models import Agency, ApiClient, AuditScope, Membership
+from .recorder import access_recorder
 from .roles import Role
 
 User = get_user_model()
@@ -27,6 +32,21 @@ ROLE_SCOPES = {
     Role.AUDITOR: {"referrals:read", "audit:read"},
     Role.ADMIN: {"referrals:read", "agency:admin"},
 }
+
+
+def _audit_access_change(
+    actor: Caller | None, action: str, obj: models.Model, *, agency: Agency, reference="", **detail
+) -> None:
+    """One audit row for a change of who may do what; the action's prefix names the object."""
+    access_recorder()(
+        actor=actor,
+        action=action,
+        object_type=action.partition(".")[0],
+        object_id=obj.pk,
+        reference=reference,
+        agencies=[agency],
+        detail=detail,
+    )
 
 
 def role_group_name(role: str) -> str:
@@ -54,6 +74,7 @@ def role_groups_sync(*, using: str = "default") -> None:
 @transaction.atomic
 def agency_create(
     *,
+    actor: Caller | None,
     code: str,
     name: str,
     country: str,
@@ -61,6 +82,7 @@ def agency_create(
     name_local: str = "",
     language: str = "en",
     notification_email: str = "",
+    audit_scope: str = AuditScope.COUNTRY,
 ) -> Agency:
     """Create an agency and the auth group that holds its object permissions."""
     agency = Agency(
@@ -71,21 +93,32 @@ def agency_create(
         kind=kind,
         language=language,
         notification_email=notification_email,
+        audit_scope=audit_scope,
     )
     agency.group = Group(name=agency_group_name(code))
     agency.full_clean(exclude=["group"])
     agency.group.save()
     agency.save()
+    _audit_access_change(actor, "agency.created", agency, agency=agency, reference=agency.code)
     return agency
 
 
 @transaction.atomic
-def agency_update(*, agency: Agency, **fields) -> Agency:
+def agency_update(*, actor: Caller | None, agency: Agency, **fields) -> Agency:
     """Change an agency's directory entry; its code and group never change."""
     for name, value in fields.items():
         setattr(agency, name, value)
     agency.full_clean(exclude=["group"])
     agency.save()
+    if fields:
+        _audit_access_change(
+            actor,
+            "agency.updated",
+            agency,
+            agency=agency,
+            reference=agency.code,
+            fields=sorted(fields),
+        )
     return agency
 
 
@@ -118,6 +151,7 @@ def membership_create(
 @transaction.atomic
 def member_create(
     *,
+    actor: Caller | None,
     agency: Agency,
     username: str,
     role: str,
@@ -141,11 +175,15 @@ def member_create(
     else:
         user.set_unusable_password()
     user.save()
-    return membership_create(user=user, agency=agency, role=role)
+    membership = membership_create(user=user, agency=agency, role=role)
+    _audit_access_change(actor, "member.created", membership, agency=agency, role=role)
+    return membership
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, role: str) -> Membership:
+def membership_change_role(
+    *, actor: Caller | None, membership: Membership, role: str
+) -> Membership:
     """Give a member another role, moving them between role groups."""
     membership = (
         Membership.objects.select_for_update()
@@ -154,6 +192,7 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
     )
     if membership.is_service_account:
         raise ValidationError({"role": "An API client's role is fixed; create another client."})
+    previous_role = membership.role
     membership.role = role
     membership.version = F("version") + 1
     membership.save(update_fields=["role", "version", "updated_at"])
@@ -162,11 +201,19 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
     user.is_staff = role == Role.ADMIN or user.is_superuser
     user.save(update_fields=["is_staff"])
     _apply_role(user, membership.agency, role)
+    _audit_access_change(
+        actor,
+        "member.role_changed",
+        membership,
+        agency=membership.agency,
+        previous_role=previous_role,
+        role=role,
+    )
     return membership
 
 
 @transaction.atomic
-def membership_deactivate(*, membership: Membership) -> Membership:
+def membership_deactivate(*, actor: Caller | None, membership: Membership) -> Membership:
     """Stop a member from signing in; the membership stays for the record."""
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     user = membership.user
@@ -175,6 +222,7 @@ def membership_deactivate(*, membership: Membership) -> Membership:
     membership.version = F("version") + 1
     membership.save(update_fields=["version", "updated_at"])
     membership.refresh_from_db()
+    _audit_access_change(actor, "member.deactivated", membership, agency=membership.agency)
     return membership
 
 
@@ -193,7 +241,7 @@ def _validate_client_scopes(role: str, scopes: Iterable[str]) -> list[str]:
 
 @transaction.atomic
 def api_client_create(
-    *, agency: Agency, name: str, role: str, scopes: Iterable[str], created_by=None
+    *, actor: Caller | None, agency: Agency, name: str, role: str, scopes: Iterable[str]
 ) -> tuple[ApiClient, str]:
     """Register a partner system; returns the client and its secret, which is never shown again."""
     scopes = _validate_client_scopes(role, scopes)
@@ -218,8 +266,9 @@ def api_client_create(
         application=application,
         service_user=service_user,
         scopes=scopes,
-        created_by=created_by,
+        created_by=actor.user if actor else None,
     )
+    _audit_access_change(actor, "client.created", client, agency=agency, role=role, scopes=scopes)
     return client, secret
 
 
@@ -229,7 +278,7 @@ def _drop_tokens(client: ApiClient) -> None:
 
 
 @transaction.atomic
-def api_client_rotate_secret(*, client: ApiClient) -> tuple[ApiClient, str]:
+def api_client_rotate_secret(*, actor: Caller | None, client: ApiClient) -> tuple[ApiClient, str]:
     """Issue a new secret and end every token issued under the old one."""
     client = ApiClient.objects.select_for_update().select_related("application").get(pk=client.pk)
     if client.is_revoked:
@@ -240,11 +289,12 @@ def api_client_rotate_secret(*, client: ApiClient) -> tuple[ApiClient, str]:
     client.secret_rotated_at = timezone.now()
     client.save(update_fields=["secret_rotated_at"])
     _drop_tokens(client)
+    _audit_access_change(actor, "client.secret_rotated", client, agency=client.agency)
     return client, secret
 
 
 @transaction.atomic
-def api_client_revoke(*, client: ApiClient) -> ApiClient:
+def api_client_revoke(*, actor: Caller | None, client: ApiClient) -> ApiClient:
     """Stop a client at once: its tokens are deleted and no new token is issued."""
     client = ApiClient.objects.select_for_update().select_related("service_user").get(pk=client.pk)
     if client.is_revoked:
@@ -254,6 +304,7 @@ def api_client_revoke(*, client: ApiClient) -> ApiClient:
     client.service_user.is_active = False
     client.service_user.save(update_fields=["is_active"])
     _drop_tokens(client)
+    _audit_access_change(actor, "client.revoked", client, agency=client.agency)
     return client
 
 

@@ -10,7 +10,12 @@ from exchange.etags import IF_MATCH_PARAMETER as IF_MATCH
 from exchange.etags import check_if_match, with_etag
 from exchange.idempotency import IDEMPOTENCY_KEY_PARAMETER as IDEMPOTENCY_KEY
 from exchange.idempotency import idempotent
-from exchange.viewsets import UUID_PATTERN, ExchangeAPIView, ExchangeViewSet
+from exchange.viewsets import (
+    UUID_PATTERN,
+    AuditedListModelMixin,
+    ExchangeAPIView,
+    ExchangeViewSet,
+)
 
 from . import selectors, services
 from .filters import AgencyFilter, CheckpointFilter
@@ -30,7 +35,10 @@ from .serializers import (
 
 
 class MeView(ExchangeAPIView):
+    """Who is calling: the person or API client, its agency, role, scopes and on-behalf-of."""
+
     read_scope = None
+    audit_denials = False
 
     @extend_schema(responses=MeSerializer, summary="The caller, agency, role and scopes")
     def get(self, request):
@@ -59,6 +67,7 @@ class AgencyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ExchangeVi
     lookup_value_regex = "[A-Za-z0-9-]+"
     cursor_ordering = ("code",)
     read_scope = None
+    audit_denials = False
 
     def get_queryset(self):
         return selectors.agencies_directory()
@@ -71,6 +80,7 @@ class CheckpointViewSet(mixins.ListModelMixin, ExchangeViewSet):
     filterset_class = CheckpointFilter
     cursor_ordering = ("code",)
     read_scope = None
+    audit_denials = False
 
     def get_queryset(self):
         return selectors.checkpoints_active()
@@ -85,9 +95,12 @@ class AgencyAdminViewSet(ExchangeViewSet):
     write_scope = "agency:admin"
 
 
-class MemberViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
+class MemberViewSet(AuditedListModelMixin, AgencyAdminViewSet):
+    """The people of the caller's agency; every read and change is in the audit trail."""
+
     serializer_class = MemberSerializer
     cursor_ordering = ("-created_at", "-pk")
+    audit_object_type = "member"
 
     def get_queryset(self):
         if self.is_schema_request:
@@ -106,13 +119,16 @@ class MemberViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
     def create(self, request):
         serializer = MemberCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        membership = services.member_create(agency=self.caller.agency, **serializer.validated_data)
+        membership = services.member_create(
+            actor=self.caller, agency=self.caller.agency, **serializer.validated_data
+        )
         return with_etag(
             Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED), membership
         )
 
     def retrieve(self, request, pk=None):
         membership = self.get_object()
+        self.audit_read(membership)
         return with_etag(Response(MemberSerializer(membership).data), membership)
 
     @extend_schema(
@@ -124,7 +140,7 @@ class MemberViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
         serializer = MemberUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership = services.membership_change_role(
-            membership=membership, role=serializer.validated_data["role"]
+            actor=self.caller, membership=membership, role=serializer.validated_data["role"]
         )
         return with_etag(Response(MemberSerializer(membership).data), membership)
 
@@ -133,18 +149,26 @@ class MemberViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
         """Deactivate a member: they can no longer sign in; the record stays."""
         membership = self.get_object()
         check_if_match(request, membership, required=True)
-        services.membership_deactivate(membership=membership)
+        services.membership_deactivate(actor=self.caller, membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ApiClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyAdminViewSet):
+class ApiClientViewSet(AuditedListModelMixin, AgencyAdminViewSet):
+    """The partner systems of the caller's agency; every read and change is in the audit trail."""
+
     serializer_class = ApiClientSerializer
     cursor_ordering = ("-created_at", "-pk")
+    audit_object_type = "client"
 
     def get_queryset(self):
         if self.is_schema_request:
             return ApiClient.objects.none()
         return selectors.api_clients_of(self.caller.agency)
+
+    def retrieve(self, request, pk=None):
+        client = self.get_object()
+        self.audit_read(client)
+        return Response(ApiClientSerializer(client).data)
 
     @extend_schema(
         request=ApiClientCreateSerializer,
@@ -157,7 +181,7 @@ class ApiClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyA
         serializer = ApiClientCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         client, secret = services.api_client_create(
-            agency=self.caller.agency, created_by=self.caller.user, **serializer.validated_data
+            actor=self.caller, agency=self.caller.agency, **serializer.validated_data
         )
         data = ApiClientWithSecretSerializer(client, context={"client_secret": secret}).data
         return Response(data, status=status.HTTP_201_CREATED)
@@ -169,7 +193,9 @@ class ApiClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyA
     @idempotent
     def rotate(self, request, pk=None):
         """Issue a new secret (shown once) and end the client's current tokens."""
-        client, secret = services.api_client_rotate_secret(client=self.get_object())
+        client, secret = services.api_client_rotate_secret(
+            actor=self.caller, client=self.get_object()
+        )
         return Response(
             ApiClientWithSecretSerializer(client, context={"client_secret": secret}).data
         )
@@ -179,5 +205,5 @@ class ApiClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyA
     @idempotent
     def revoke(self, request, pk=None):
         """Stop the client at once: its tokens stop working and it gets no new ones."""
-        client = services.api_client_revoke(client=self.get_object())
+        client = services.api_client_revoke(actor=self.caller, client=self.get_object())
         return Response(ApiClientSerializer(client).data)

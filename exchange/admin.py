@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 
 from agencies.admin import OwnAgencyAdmin
+from agencies.authentication import caller_of
 
 from . import services
 from .models import Delivery, WebhookEndpoint
@@ -31,7 +32,9 @@ class WebhookEndpointAdmin(OwnAgencyAdmin):
 
     def save_model(self, request, obj, form, change):
         services.webhook_endpoint_update(
-            endpoint=obj, **{field: form.cleaned_data[field] for field in form.changed_data}
+            actor=caller_of(request),
+            endpoint=obj,
+            **{field: form.cleaned_data[field] for field in form.changed_data},
         )
 
 
@@ -77,7 +80,7 @@ class DeliveryAdmin(OwnAgencyAdmin):
         sent = 0
         for delivery in queryset:
             try:
-                services.delivery_redeliver(delivery=delivery)
+                services.delivery_redeliver(actor=caller_of(request), delivery=delivery)
                 sent += 1
             except Problem as problem:
                 self.message_user(request, f"{delivery.pk}: {problem.detail}", messages.WARNING)

@@ -57,6 +57,9 @@ EVENT_DATA_KEYS = frozenset(
         "deadline",
         "due_at",
         "threshold",
+        # An audit checkpoint: the chain head every partner keeps.
+        "sequence",
+        "hash",
     }
 )
 DEADLINE_KEYS = {

@@ -1,14 +1,17 @@
-"""Strict query filters: an unknown parameter or an empty value is a 400, never ignored."""
+"""Query filters: strict (an unknown parameter or an empty value is a 400, never ignored),
+and the audit trail's."""
 
 import re
 from datetime import UTC
 
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
-from rest_framework.exceptions import ValidationError
 
-from .models import Delivery
+from .audit import audit_sequences_concerning
+from .models import AuditEvent, Delivery
 
 PAGING_PARAMETERS = {"cursor", "limit", "format"}
 
@@ -28,7 +31,7 @@ class StrictFilterSet(django_filters.FilterSet):
             if name not in known:
                 self.form.add_error(None, _error("Unknown query parameter: %(name)s.", name))
                 valid = False
-            elif name in self.filters and self.data.get(name) == "":
+            elif (name in self.filters or name == "format") and self.data.get(name) == "":
                 self.form.add_error(None, _error("Empty value for %(name)s.", name))
                 valid = False
         return valid
@@ -54,18 +57,6 @@ class StrictBooleanFilter(django_filters.ChoiceFilter):
         super().__init__(**kwargs)
 
 
-class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 time, compared in UTC; offsets the database cannot store are turned to UTC."""
-
-    def filter(self, qs, value):
-        if value is not None:
-            try:
-                value = value.astimezone(UTC)
-            except OverflowError as exc:
-                raise ValidationError({self.field_name: ["This time is out of range."]}) from exc
-        return super().filter(qs, value)
-
-
 class DeliveryFilter(StrictFilterSet):
     state = django_filters.ChoiceFilter(choices=Delivery.State.choices)
     channel = django_filters.ChoiceFilter(choices=Delivery.Channel.choices)
@@ -73,3 +64,54 @@ class DeliveryFilter(StrictFilterSet):
     class Meta:
         model = Delivery
         fields = ["state", "channel"]
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time turned to UTC: the database refuses offsets beyond ±16 hours."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        try:
+            return value.astimezone(UTC) if value else value
+        except OverflowError as exc:
+            raise forms.ValidationError(_("This time is out of range.")) from exc
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time, compared in UTC; one out of range is an error of its parameter."""
+
+    field_class = UtcDateTimeField
+
+
+class AuditEventFilter(StrictFilterSet):
+    agency = NonEmptyCharFilter(
+        method="filter_agency", help_text="Agency code: events of exchanges it takes part in."
+    )
+    actor = NonEmptyCharFilter(field_name="actor__username", help_text="Username.")
+    action = NonEmptyCharFilter(help_text="e.g. referral.read, request.denied.")
+    reference = NonEmptyCharFilter(help_text="Case reference.")
+    outcome = django_filters.ChoiceFilter(choices=AuditEvent.Outcome.choices)
+    to = UtcDateTimeFilter(
+        field_name="occurred_at", lookup_expr="lt", help_text="ISO 8601; events before it."
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = ["agency", "actor", "action", "reference", "outcome", "to"]
+
+    def filter_agency(self, queryset, name, value):
+        return queryset.filter(sequence__in=audit_sequences_concerning(agency__code=value))
+
+    def is_valid(self):
+        valid = super().is_valid()
+        start, end = self.form.cleaned_data.get("from"), self.form.cleaned_data.get("to")
+        if start and end and start > end:
+            self.form.add_error("from", _("from is after to."))
+            valid = False
+        return valid
+
+
+# "from" is a Python keyword, so it cannot be declared in the class body.
+AuditEventFilter.base_filters["from"] = UtcDateTimeFilter(
+    field_name="occurred_at", lookup_expr="gte", help_text="ISO 8601; events at or after it."
+)

@@ -1,4 +1,5 @@
-"""How information crosses between agencies: counters, idempotency keys, events, deliveries."""
+"""How information crosses between agencies: counters, idempotency keys, events,
+deliveries, the audit trail."""
 
 import uuid
 
@@ -210,3 +211,72 @@ class Delivery(models.Model):
     def is_test(self) -> bool:
         """A test ping of a webhook endpoint, not an event."""
         return self.event_id is None
+
+
+class AuditEvent(models.Model):
+    """One recorded act: a case read, a write, a denied request, an access change, a sign-in.
+
+    Rows are only appended (the database refuses UPDATE and DELETE) and chained: ``hash`` is
+    SHA-256 over the row and ``prev_hash``, so an edited, removed or reordered row breaks the
+    chain. Rows name objects by id and reference only and never carry personal data.
+    """
+
+    class Outcome(models.TextChoices):
+        ALLOWED = "allowed", _("Allowed")
+        DENIED = "denied", _("Denied")
+
+    sequence = models.BigIntegerField(primary_key=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    api_client = models.ForeignKey(
+        "agencies.ApiClient", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    on_behalf_of = models.CharField(max_length=128, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=32, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    reference = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    request_id = models.CharField(max_length=128, blank=True)
+    agencies = models.ManyToManyField(
+        "agencies.Agency", through="AuditEventAgency", related_name="audit_events"
+    )
+    detail = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["reference"], name="audit_event_reference")]
+
+    def __str__(self):
+        return f"#{self.sequence} {self.action} {self.outcome}"
+
+
+class AuditEventAgency(models.Model):
+    """An agency the audited exchange concerns; its country is kept for auditor scoping."""
+
+    # Indexed by the unique constraint, which starts with it.
+    audit_event = models.ForeignKey(
+        AuditEvent, on_delete=models.PROTECT, related_name="parties", db_index=False
+    )
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    country = models.CharField(max_length=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit_event", "agency"], name="audit_event_agency_unique"
+            ),
+        ]
+        # A national auditor's query is one range of this index: (country, sequence).
+        indexes = [models.Index(fields=["country", "audit_event"], name="audit_party_country")]
+
+    def __str__(self):
+        return f"#{self.audit_event_id} {self.agency_id}"

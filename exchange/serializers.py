@@ -1,9 +1,11 @@
-"""The shape of events, webhook endpoints and deliveries in the API and in webhook bodies."""
+"""The shape of events, webhooks, deliveries and audit events in the API and webhook bodies."""
 
 from rest_framework import serializers
 
+from agencies.serializers import StrictJsonMixin
+
 from .events import MAX_SUBSCRIPTIONS, SUBSCRIBABLE
-from .models import Delivery, Event, WebhookEndpoint
+from .models import AuditEvent, Delivery, Event, WebhookEndpoint
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -76,7 +78,7 @@ def _event_types_field(**kwargs):
     )
 
 
-class WebhookEndpointCreateSerializer(serializers.Serializer):
+class WebhookEndpointCreateSerializer(StrictJsonMixin, serializers.Serializer):
     url = serializers.URLField(max_length=2000)
     description = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
@@ -84,7 +86,7 @@ class WebhookEndpointCreateSerializer(serializers.Serializer):
     event_types = _event_types_field(required=False, default=list)
 
 
-class WebhookEndpointUpdateSerializer(serializers.Serializer):
+class WebhookEndpointUpdateSerializer(StrictJsonMixin, serializers.Serializer):
     url = serializers.URLField(max_length=2000, required=False)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     event_types = _event_types_field(required=False)
@@ -127,3 +129,54 @@ class EventFeedQuerySerializer(serializers.Serializer):
         min_value=0, default=0, help_text="The last sequence you have; 0 to start."
     )
     limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    """One audit row: who did what to which object, and the chain link. No personal data."""
+
+    actor = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username; null for the system or an unknown caller.",
+    )
+    agency = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="The actor's agency."
+    )
+    api_client_name = serializers.CharField(
+        source="api_client.name", read_only=True, allow_null=True, default=None
+    )
+    agencies = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        read_only=True,
+        help_text="The agencies the exchange concerns; auditors are scoped by their countries.",
+    )
+
+    detail = serializers.DictField(
+        read_only=True, help_text="Ids, codes and paths that complete the action; no personal data."
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "sequence",
+            "occurred_at",
+            "actor",
+            "agency",
+            "api_client",
+            "api_client_name",
+            "on_behalf_of",
+            "action",
+            "object_type",
+            "object_id",
+            "reference",
+            "outcome",
+            "status_code",
+            "request_id",
+            "agencies",
+            "detail",
+            "prev_hash",
+            "hash",
+        ]
+        read_only_fields = fields

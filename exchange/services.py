@@ -1,4 +1,4 @@
-"""Writes of the exchange layer: counters, the event outbox, webhook endpoints, redelivery."""
+"""Writes of the exchange layer: the event outbox, webhook endpoints, redelivery, checkpoints."""
 
 from collections.abc import Iterable
 from datetime import timedelta
@@ -6,40 +6,40 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 
+from .audit import (
+    CHECKPOINT_EVENT,
+    AuditChainBroken,
+    ChainHead,
+    audit_chain_verify,
+    audit_record,
+)
+from .counters import counter_next
 from .delivery import deliveries_enqueue_on_commit, deliveries_plan
 from .egress import webhook_url_check
 from .events import event_data_check, event_types_clean
-from .models import Counter, Delivery, Event, EventAudience, WebhookEndpoint
+from .models import Delivery, Event, EventAudience, WebhookEndpoint
 from .problems import DeliveryInProgress, EndpointDisabled
 from .webhooks import webhook_secret_new
 
 EVENT_SEQUENCE = "events"
 
 
-def counter_next(name: str) -> int:
-    """Increment a named counter and return its new value.
-
-    The row stays locked until the surrounding transaction ends, so values are handed out in
-    commit order and never twice. Call it late in a transaction to keep the lock short.
-    """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("counter_next must run inside a transaction.")
-    sql = f"UPDATE {Counter._meta.db_table} SET value = value + 1 WHERE name = %s RETURNING value"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [name])
-        row = cursor.fetchone()
-        if row is None:
-            Counter.objects.get_or_create(name=name)
-            cursor.execute(sql, [name])
-            row = cursor.fetchone()
-    return row[0]
+def _audit_webhook_change(actor, action: str, endpoint: WebhookEndpoint) -> None:
+    """One audit row per change to where an agency's events go; never the URL or the secret."""
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="webhook",
+        object_id=endpoint.pk,
+        agencies=[endpoint.agency],
+    )
 
 
 def event_emit(
@@ -86,7 +86,7 @@ def webhook_endpoint_create(
     url: str,
     event_types: Iterable[str] = (),
     description: str = "",
-    created_by=None,
+    actor=None,
 ) -> tuple[WebhookEndpoint, str]:
     """Register a partner's webhook URL; returns it and its secret, which is never shown again."""
     webhook_url_check(url)
@@ -105,8 +105,9 @@ def webhook_endpoint_create(
         event_types=event_types,
         description=description,
         secret=secret,
-        created_by=created_by,
+        created_by=actor.user if actor else None,
     )
+    _audit_webhook_change(actor, "webhook.created", endpoint)
     return endpoint, secret
 
 
@@ -121,6 +122,7 @@ def _locked(endpoint: WebhookEndpoint) -> WebhookEndpoint:
 @transaction.atomic
 def webhook_endpoint_update(
     *,
+    actor,
     endpoint: WebhookEndpoint,
     url: str | None = None,
     event_types: Iterable[str] | None = None,
@@ -142,11 +144,14 @@ def webhook_endpoint_update(
     endpoint.version = F("version") + 1
     endpoint.save()
     endpoint.refresh_from_db()
+    _audit_webhook_change(actor, "webhook.updated", endpoint)
     return endpoint
 
 
 @transaction.atomic
-def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> tuple[WebhookEndpoint, str]:
+def webhook_endpoint_rotate_secret(
+    *, actor, endpoint: WebhookEndpoint
+) -> tuple[WebhookEndpoint, str]:
     """A new secret (shown once); the old one keeps signing too until the overlap ends."""
     endpoint = _locked(endpoint)
     secret = webhook_secret_new()
@@ -156,17 +161,20 @@ def webhook_endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> tuple[Webhoo
     endpoint.version = F("version") + 1
     endpoint.save()
     endpoint.refresh_from_db()
+    _audit_webhook_change(actor, "webhook.secret_rotated", endpoint)
     return endpoint, secret
 
 
 @transaction.atomic
-def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+def webhook_endpoint_delete(*, actor, endpoint: WebhookEndpoint) -> None:
     """Remove an endpoint and its deliveries; nothing more is sent to it."""
-    _locked(endpoint).delete()
+    endpoint = _locked(endpoint)
+    _audit_webhook_change(actor, "webhook.deleted", endpoint)
+    endpoint.delete()
 
 
 @transaction.atomic
-def webhook_endpoint_test(*, endpoint: WebhookEndpoint) -> Delivery:
+def webhook_endpoint_test(*, actor, endpoint: WebhookEndpoint) -> Delivery:
     """Send a signed ``webhook.test`` message to the endpoint, once, through the dispatcher."""
     endpoint = _locked(endpoint)
     if not endpoint.is_active:
@@ -181,11 +189,12 @@ def webhook_endpoint_test(*, endpoint: WebhookEndpoint) -> Delivery:
         enqueued_at=now,
     )
     deliveries_enqueue_on_commit([delivery.pk])
+    _audit_webhook_change(actor, "webhook.tested", endpoint)
     return delivery
 
 
 @transaction.atomic
-def delivery_redeliver(*, delivery: Delivery) -> Delivery:
+def delivery_redeliver(*, actor, delivery: Delivery) -> Delivery:
     """Send a delivery again now, with the same ``webhook-id`` and a new retry window."""
     delivery = (
         Delivery.objects.select_for_update(of=("self",))
@@ -207,4 +216,41 @@ def delivery_redeliver(*, delivery: Delivery) -> Delivery:
     delivery.delivered_at = None
     delivery.save()
     deliveries_enqueue_on_commit([delivery.pk])
+    audit_record(
+        actor=actor,
+        action="delivery.redelivered",
+        object_type="delivery",
+        object_id=delivery.pk,
+        agencies=[delivery.agency],
+    )
     return delivery
+
+
+def _last_checkpoint() -> ChainHead | None:
+    data = (
+        Event.objects.filter(type=CHECKPOINT_EVENT)
+        .order_by("-sequence")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return ChainHead(data["sequence"], data["hash"]) if data else None
+
+
+def audit_checkpoint_publish() -> Event | None:
+    """Publish the chain head to every active agency, so that each partner keeps heads that
+    the operator cannot rewrite. The rows since the last published head are verified first;
+    nothing is published when the head has not moved."""
+    since = _last_checkpoint()
+    report = audit_chain_verify(since=since)
+    if not report.intact:
+        raise AuditChainBroken(report)
+    if report.head is None or report.head == since:
+        return None
+    with transaction.atomic():
+        return event_emit(
+            type=CHECKPOINT_EVENT,
+            object_type="audit_chain",
+            object_id=None,
+            agencies=Agency.objects.filter(is_active=True),
+            data={"sequence": report.head.sequence, "hash": report.head.hash},
+        )

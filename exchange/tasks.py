@@ -6,6 +6,7 @@ from celery import shared_task
 
 from .delivery import attempt_time_limit, deliveries_sweep, delivery_attempt
 from .idempotency import idempotency_keys_purge
+from .services import audit_checkpoint_publish
 
 
 @shared_task
@@ -22,3 +23,10 @@ def deliver(delivery_id: str) -> str | None:
 @shared_task
 def sweep_deliveries() -> int:
     return deliveries_sweep()
+
+
+@shared_task
+def publish_audit_checkpoint() -> int | None:
+    """Hourly: the sequence of the head published, or None when it has not moved."""
+    event = audit_checkpoint_publish()
+    return event.data["sequence"] if event else None

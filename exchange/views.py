@@ -1,31 +1,39 @@
-"""The event feed, webhook endpoints and deliveries; health probes; error pages as problems."""
+"""The event feed, webhooks and deliveries, the auditors' trail, health probes, error pages."""
 
+import itertools
 import logging
 from urllib.parse import urlencode
 
 from celery import current_app as celery_app
 from django.db import connection
-from django.http import JsonResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from django_filters import utils as filter_utils
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
+from agencies.roles import Role
 from agencies.views import AgencyAdminViewSet
 
 from . import selectors, services
+from .audit import audit_events_visible_to, audit_record
 from .etags import IF_MATCH_PARAMETER as IF_MATCH
 from .etags import check_if_match, with_etag
-from .filters import DeliveryFilter
+from .filters import AuditEventFilter, DeliveryFilter
 from .idempotency import IDEMPOTENCY_KEY_PARAMETER as IDEMPOTENCY_KEY
 from .idempotency import idempotent
-from .models import Delivery, WebhookEndpoint
+from .models import AuditEvent, Delivery, WebhookEndpoint
 from .problems import problem_json_response
+from .renderers import CsvStreamRenderer, csv_lines
 from .serializers import (
+    AuditEventSerializer,
     DeliverySerializer,
     EventFeedQuerySerializer,
     EventPageSerializer,
@@ -35,7 +43,7 @@ from .serializers import (
     WebhookEndpointUpdateSerializer,
     WebhookEndpointWithSecretSerializer,
 )
-from .viewsets import ExchangeAPIView
+from .viewsets import ExchangeAPIView, ExchangeViewSet
 
 logger = logging.getLogger(__name__)
 
@@ -175,7 +183,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
         serializer = WebhookEndpointCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         endpoint, secret = services.webhook_endpoint_create(
-            agency=self.caller.agency, created_by=self.caller.user, **serializer.validated_data
+            agency=self.caller.agency, actor=self.caller, **serializer.validated_data
         )
         data = WebhookEndpointWithSecretSerializer(endpoint, context={"secret": secret}).data
         return with_etag(Response(data, status=status.HTTP_201_CREATED), endpoint)
@@ -194,14 +202,16 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
         check_if_match(request, endpoint, required=True)
         serializer = WebhookEndpointUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        endpoint = services.webhook_endpoint_update(endpoint=endpoint, **serializer.validated_data)
+        endpoint = services.webhook_endpoint_update(
+            actor=self.caller, endpoint=endpoint, **serializer.validated_data
+        )
         return with_etag(Response(WebhookEndpointSerializer(endpoint).data), endpoint)
 
     @extend_schema(request=None, responses={204: None}, parameters=[IF_MATCH])
     def destroy(self, request, pk=None):
         endpoint = self.get_object()
         check_if_match(request, endpoint, required=True)
-        services.webhook_endpoint_delete(endpoint=endpoint)
+        services.webhook_endpoint_delete(actor=self.caller, endpoint=endpoint)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -213,7 +223,9 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
     @action(detail=True, methods=["post"])
     @idempotent
     def rotate(self, request, pk=None):
-        endpoint, secret = services.webhook_endpoint_rotate_secret(endpoint=self.get_object())
+        endpoint, secret = services.webhook_endpoint_rotate_secret(
+            actor=self.caller, endpoint=self.get_object()
+        )
         data = WebhookEndpointWithSecretSerializer(endpoint, context={"secret": secret}).data
         return with_etag(Response(data), endpoint)
 
@@ -226,7 +238,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
     @action(detail=True, methods=["post"])
     @idempotent
     def test(self, request, pk=None):
-        delivery = services.webhook_endpoint_test(endpoint=self.get_object())
+        delivery = services.webhook_endpoint_test(actor=self.caller, endpoint=self.get_object())
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
@@ -267,5 +279,87 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyAd
     @idempotent
     def redeliver(self, request, pk=None):
         delivery = get_object_or_404(self.get_queryset(), pk=pk)
-        delivery = services.delivery_redeliver(delivery=delivery)
+        delivery = services.delivery_redeliver(actor=self.caller, delivery=delivery)
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["json", "csv"],
+    description="csv: every matching event, oldest first, streamed as CSV (no pagination).",
+)
+
+
+class AuditEventViewSet(ExchangeViewSet):
+    """The audit trail for auditors: their country's exchanges, or all for international
+    oversight. Each query is itself recorded."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    allowed_roles = {Role.AUDITOR}
+    read_scope = "audit:read"
+    cursor_ordering = ("-sequence",)
+    audit_object_type = "audit_event"
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvStreamRenderer]
+
+    def get_queryset(self):
+        if self.is_schema_request:
+            return AuditEvent.objects.none()
+        return audit_events_visible_to(self.caller)
+
+    @extend_schema(
+        summary="Audit events visible to the auditor, newest first; CSV with ?format=csv",
+        parameters=[FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                AuditEventSerializer(many=True), description="A page of audit events."
+            ),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="Every matching event, one a line."
+            ),
+        },
+    )
+    def list(self, request):
+        events = self.filter_queryset(self.get_queryset())
+        as_csv = request.accepted_renderer.format == CsvStreamRenderer.format
+        paging = sorted({"cursor", "limit"} & set(request.query_params))
+        if as_csv and paging:
+            raise ValidationError(
+                {
+                    name: [_("A CSV export holds every matching event; leave this out.")]
+                    for name in paging
+                }
+            )
+        audit_record(
+            actor=self.caller,
+            action="audit_event.list",
+            object_type=self.audit_object_type,
+            detail={"format": "csv" if as_csv else "json", "filters": self._filters_used()},
+        )
+        if as_csv:
+            return self._csv(events.order_by("sequence"))
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def _filters_used(self) -> dict:
+        return {
+            name: value
+            for name, value in self.request.query_params.items()
+            if name in self.filterset_class.base_filters
+        }
+
+    def _csv(self, events) -> StreamingHttpResponse:
+        serializer = self.get_serializer()
+        found = events.iterator(chunk_size=2000)
+        # The query runs here, so that its errors are still a problem response, not a cut stream.
+        first = next(found, None)
+        rows = (
+            serializer.to_representation(event)
+            for event in itertools.chain([first] if first else [], found)
+        )
+        return StreamingHttpResponse(
+            csv_lines(list(serializer.fields), rows),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="audit-events.csv"'},
+        )

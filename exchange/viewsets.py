@@ -1,21 +1,32 @@
-"""The base of every API view: one permission path (membership, role, scope)."""
+"""The base of every API view: one permission path (membership, role, scope) and its audit."""
 
-from rest_framework import viewsets
+from collections.abc import Iterable
+
+from rest_framework import mixins, viewsets
 from rest_framework.views import APIView
 
 from agencies.authentication import caller_of
 from agencies.permissions import HasRole, HasScope, IsAgencyMember
 
+from .audit import DENIED_STATUSES, audit_record, audit_request_denied
+
 UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
 class CallerAccess:
-    """Members of an active agency only; ``allowed_roles`` and the token's scopes narrow it."""
+    """Members of an active agency only; ``allowed_roles`` and the token's scopes narrow it.
+
+    Every refused request (401, 403, 404) is recorded in the audit trail, unless the view sets
+    ``audit_denials`` off (the public directory). ``audit_object_type`` names the view's objects
+    in audit rows; ``audit_read`` and ``audit_list`` record what a caller was shown.
+    """
 
     permission_classes = [IsAgencyMember, HasRole, HasScope]
     allowed_roles = None
     read_scope = "referrals:read"
     write_scope = "referrals:write"
+    audit_object_type = ""
+    audit_denials = True
 
     @property
     def caller(self):
@@ -24,6 +35,52 @@ class CallerAccess:
     @property
     def is_schema_request(self) -> bool:
         return getattr(self, "swagger_fake_view", False)
+
+    def audit_agencies(self, obj) -> Iterable:
+        """Agencies besides the caller's that an object concerns; case views name its parties."""
+        return ()
+
+    def audit_read(self, obj, action: str = "read") -> None:
+        """Record that the caller was shown one object (or a part of it, such as its thread)."""
+        audit_record(
+            actor=self.caller,
+            action=f"{self.audit_object_type}.{action}",
+            object_type=self.audit_object_type,
+            object_id=obj.pk,
+            reference=getattr(obj, "reference", "") or "",
+            agencies=self.audit_agencies(obj),
+        )
+
+    def audit_list(self, objects) -> None:
+        """Record one row for a list response, naming every object it returned."""
+        audit_record(
+            actor=self.caller,
+            action=f"{self.audit_object_type}.list",
+            object_type=self.audit_object_type,
+            agencies=[agency for obj in objects for agency in self.audit_agencies(obj)],
+            detail={"ids": [str(obj.pk) for obj in objects]},
+        )
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if self.audit_denials and response.status_code in DENIED_STATUSES:
+            lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk")
+            audit_request_denied(
+                self.request,
+                status_code=response.status_code,
+                object_type=self.audit_object_type,
+                object_id=self.kwargs.get(lookup),
+            )
+        return response
+
+
+class AuditedListModelMixin(mixins.ListModelMixin):
+    """A paginated list that records one audit row naming the objects on the page it returns."""
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        self.audit_list(page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class ExchangeViewSet(CallerAccess, viewsets.GenericViewSet):

@@ -4,6 +4,7 @@ from django.db.models import BooleanField, Q, QuerySet, Value
 from django.utils import timezone
 
 from agencies.authentication import Caller
+from agencies.models import AuditScope
 from agencies.roles import Role
 from agencies.selectors import agency_holds, restrict_to_agency
 
@@ -37,15 +38,18 @@ def cases_visible_to(model, caller: Caller) -> QuerySet:
 
     Parties and shared agencies see what their agency group holds ``view`` on (guardian's
     direct-FK table); auditors see the sent cases that an agency of their country takes part
-    in (their views redact personal data); superusers see everything, read-only.
+    in, or all of them for an international oversight body (their views redact personal
+    data); superusers see everything, read-only.
     """
     cases = _with_relations(model)
     if caller.user.is_superuser or is_auditor(caller):
         if is_auditor(caller):
-            country = caller.agency.country
-            cases = cases.exclude(status=DRAFT).filter(
-                Q(sender_agency__country=country) | Q(recipient_agency__country=country)
-            )
+            cases = cases.exclude(status=DRAFT)
+            if caller.agency.audit_scope != AuditScope.ALL:
+                country = caller.agency.country
+                cases = cases.filter(
+                    Q(sender_agency__country=country) | Q(recipient_agency__country=country)
+                )
         return cases.annotate(
             can_change=Value(False, output_field=BooleanField()),
             can_respond=Value(False, output_field=BooleanField()),

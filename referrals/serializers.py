@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.models import AgencyKind, Checkpoint, Country, Urgency
-from agencies.serializers import AgencyCodeField
+from agencies.serializers import AgencyCodeField, StrictJsonMixin
 
 from .models import (
     ConsentStatus,
@@ -188,7 +188,7 @@ def _not_in_past(value):
     return value
 
 
-class ReferralWriteSerializer(serializers.Serializer):
+class ReferralWriteSerializer(StrictJsonMixin, serializers.Serializer):
     recipient_agency = AgencyCodeField()
     category = serializers.ChoiceField(choices=ReferralCategory.choices)
     exploitation_types = serializers.ListField(
@@ -291,7 +291,7 @@ class ReturnSerializer(AllowedActionsMixin, serializers.ModelSerializer):
         return obj.handover or None
 
 
-class ReturnWriteSerializer(serializers.Serializer):
+class ReturnWriteSerializer(StrictJsonMixin, serializers.Serializer):
     recipient_agency = AgencyCodeField()
     referral = VisibleReferralField(required=False, allow_null=True)
     subject = SubjectSerializer(required=False)
@@ -303,15 +303,15 @@ class ReturnWriteSerializer(serializers.Serializer):
     )
 
 
-class FocalPointSerializer(serializers.Serializer):
+class FocalPointSerializer(StrictJsonMixin, serializers.Serializer):
     focal_point = serializers.CharField(max_length=200)
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(StrictJsonMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
-class OutcomeSerializer(serializers.Serializer):
+class OutcomeSerializer(StrictJsonMixin, serializers.Serializer):
     outcome = serializers.CharField(max_length=5000)
 
 
@@ -322,11 +322,11 @@ class VerificationSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class VerifySerializer(serializers.Serializer):
+class VerifySerializer(StrictJsonMixin, serializers.Serializer):
     verification = VerificationSerializer()
 
 
-class ScheduleSerializer(serializers.Serializer):
+class ScheduleSerializer(StrictJsonMixin, serializers.Serializer):
     date = serializers.DateField(validators=[_not_in_past])
     checkpoint = CheckpointCodeField()
 
@@ -337,11 +337,11 @@ class HandoverSerializer(serializers.Serializer):
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class ConfirmHandoverSerializer(serializers.Serializer):
+class ConfirmHandoverSerializer(StrictJsonMixin, serializers.Serializer):
     handover = HandoverSerializer()
 
 
-class MessageSerializer(serializers.Serializer):
+class MessageSerializer(StrictJsonMixin, serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     author_agency = serializers.CharField(source="author_agency.code", read_only=True)
     author_on_behalf_of = serializers.CharField(read_only=True)
@@ -349,7 +349,7 @@ class MessageSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
 
-class ShareSerializer(serializers.Serializer):
+class ShareSerializer(StrictJsonMixin, serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     agency = AgencyCodeField()
     created_at = serializers.DateTimeField(read_only=True)

@@ -20,9 +20,10 @@ from agencies.selectors import agency_holds
 from agencies.services import agency_grant, agency_revoke
 from agencies.workdays import add_working_days
 from exchange.audit import audit_record
+from exchange.counters import counter_next
 from exchange.etags import check_etag
 from exchange.problems import Conflict, IllegalTransition
-from exchange.services import counter_next, event_emit
+from exchange.services import event_emit
 
 from .deadlines import next_reminder_at, reminders_due, running_clocks
 from .models import (

@@ -6,15 +6,14 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from exchange.audit import audit_record
 from exchange.etags import IF_MATCH_OPTIONAL_PARAMETER, IF_MATCH_PARAMETER, with_etag
 from exchange.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from exchange.viewsets import UUID_PATTERN, ExchangeViewSet
+from exchange.viewsets import UUID_PATTERN, AuditedListModelMixin, ExchangeViewSet
 
 from . import services
 from .filters import ReferralFilter, ReturnFilter
 from .models import ReferralNotice, ReturnRequest, Share
-from .selectors import case_agencies, cases_visible_to, is_auditor, messages_of, shares_of
+from .selectors import cases_visible_to, is_auditor, messages_of, shares_of
 from .serializers import (
     ConfirmHandoverSerializer,
     FocalPointSerializer,
@@ -36,11 +35,10 @@ from .serializers import (
 ACTION_PARAMETERS = [IF_MATCH_OPTIONAL_PARAMETER, IDEMPOTENCY_KEY_PARAMETER]
 
 
-class CaseViewSet(ExchangeViewSet):
+class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
     """What both kinds of case share: visibility, detail, create, draft edits, threads, shares."""
 
     model = None
-    kind = ""
     redacted_serializer_class = None
     write_serializer_class = None
     lookup_value_regex = UUID_PATTERN
@@ -63,27 +61,9 @@ class CaseViewSet(ExchangeViewSet):
         """The case if the caller's agency can see it; 404 otherwise, never 403."""
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
-    def _audit_read(self, case):
-        audit_record(
-            actor=self.caller,
-            action=f"{self.kind}.read",
-            object_type=self.kind,
-            object_id=case.id,
-            reference=case.reference or "",
-            agencies=case_agencies(case),
-        )
-
-    def _audit_list(self, cases):
-        parties = {
-            agency.pk: agency for c in cases for agency in (c.sender_agency, c.recipient_agency)
-        }
-        audit_record(
-            actor=self.caller,
-            action=f"{self.kind}.list",
-            object_type=self.kind,
-            agencies=list(parties.values()),
-            detail={"ids": [str(c.id) for c in cases]},
-        )
+    def audit_agencies(self, case):
+        """The parties of the case (the reader's own agency is always added by the trail)."""
+        return [case.sender_agency, case.recipient_agency]
 
     def _detail_response(self, case, status_code=status.HTTP_200_OK):
         response = Response(self.get_serializer(case).data, status=status_code)
@@ -94,14 +74,9 @@ class CaseViewSet(ExchangeViewSet):
         self.kwargs["pk"] = str(case_id)
         return self._detail_response(self.get_object(), status_code)
 
-    def list(self, request):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        self._audit_list(page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
     def retrieve(self, request, pk=None):
         case = self.get_object()
-        self._audit_read(case)
+        self.audit_read(case)
         return self._detail_response(case)
 
     def _write_data(self, *, partial=False):
@@ -133,6 +108,7 @@ class CaseViewSet(ExchangeViewSet):
     @action(detail=True, methods=["get"], url_path="messages", url_name="messages")
     def messages(self, request, pk=None):
         case = self.get_object()
+        self.audit_read(case, action="messages.read")
         serializer = RedactedMessageSerializer if is_auditor(self.caller) else MessageSerializer
         page = self.paginate_queryset(messages_of(case).order_by("-created_at", "-id"))
         return self.get_paginated_response(serializer(page, many=True).data)
@@ -157,6 +133,7 @@ class CaseViewSet(ExchangeViewSet):
     @action(detail=True, methods=["get"], url_path="shares", url_name="shares")
     def shares(self, request, pk=None):
         case = self.get_object()
+        self.audit_read(case, action="shares.read")
         page = self.paginate_queryset(shares_of(case).order_by("-created_at", "-id"))
         return self.get_paginated_response(ShareSerializer(page, many=True).data)
 
@@ -207,7 +184,7 @@ class ReferralViewSet(CaseViewSet):
     """Referral notices: a person identified in one country, referred to another."""
 
     model = ReferralNotice
-    kind = "referral"
+    audit_object_type = "referral"
     case_argument = "referral"
     case_field = "referral"
     serializer_class = ReferralSerializer
@@ -265,7 +242,7 @@ class ReturnViewSet(CaseViewSet):
     """Return requests: verification, scheduling and handover at a border checkpoint."""
 
     model = ReturnRequest
-    kind = "return"
+    audit_object_type = "return"
     case_argument = "return_request"
     case_field = "return_request"
     serializer_class = ReturnSerializer

@@ -1,11 +1,16 @@
-"""Shared fixtures: agencies, people, partner clients with real bearer tokens."""
+"""Shared fixtures: agencies, people, partner clients with real bearer tokens, audit tampering."""
+
+from contextlib import contextmanager
 
 import pytest
 from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Max
 from django.test import Client
 from rest_framework.test import APIClient
 
 from agencies.roles import Role
+from exchange.models import AuditEvent
 
 from .factories import AgencyFactory, api_client_with_token, member
 
@@ -14,6 +19,71 @@ from .factories import AgencyFactory, api_client_with_token, member
 def _clean_cache():
     cache.clear()
     yield
+
+
+AUDIT_TABLES = ("exchange_auditevent", "exchange_auditeventagency")
+
+
+@contextmanager
+def _audit_triggers_disabled():
+    """As the database superuser would: the append-only triggers off, within one transaction."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Foreign keys are checked at commit, but ALTER TABLE wants no check pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table in AUDIT_TABLES:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        yield cursor
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table in AUDIT_TABLES:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+
+
+class AuditWatch:
+    """The audit rows written since the last look."""
+
+    def __init__(self):
+        self.mark = self._last()
+
+    @staticmethod
+    def _last() -> int:
+        return AuditEvent.objects.aggregate(last=Max("sequence"))["last"] or 0
+
+    def new(self) -> list[AuditEvent]:
+        rows = list(
+            AuditEvent.objects.filter(sequence__gt=self.mark)
+            .select_related("actor", "agency", "api_client")
+            .prefetch_related("agencies")
+            .order_by("sequence")
+        )
+        self.mark = rows[-1].sequence if rows else self.mark
+        return rows
+
+
+@pytest.fixture
+def audit_watch(db):
+    return AuditWatch()
+
+
+@pytest.fixture
+def audit_tampering():
+    """A context manager giving a cursor that can change and delete audit rows."""
+    return _audit_triggers_disabled
+
+
+@pytest.fixture(autouse=True)
+def _audit_trail_emptied_after_transactional_tests(request):
+    """The database refuses to empty a non-empty audit trail, as the flush after a
+    transactional test would: empty it first, as its owner."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # so that this teardown runs before the flush
+    yield
+    with _audit_triggers_disabled() as cursor:
+        cursor.execute("DELETE FROM exchange_auditeventagency")
+        cursor.execute("DELETE FROM exchange_auditevent")
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ class AgencyFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.agency_create(**kwargs)
+        return services.agency_create(actor=None, **kwargs)
 
 
 class AgreementFactory(factory.django.DjangoModelFactory):
@@ -54,6 +54,7 @@ def member(agency: Agency, role: str = Role.OFFICER, username: str | None = None
     """A person of ``agency`` with ``role``; returns the user."""
     username = username or f"{agency.code.lower()}-{role}-{secrets.token_hex(3)}"
     return services.member_create(
+        actor=None,
         agency=agency,
         username=username,
         role=role,
@@ -66,7 +67,7 @@ def api_client_with_token(agency: Agency, role: str = Role.OFFICER, scopes=None,
     """A registered API client and a bearer token issued to it."""
     scopes = scopes or sorted(services.ROLE_SCOPES[Role(role)])
     client, _secret = services.api_client_create(
-        agency=agency, name=f"client-{secrets.token_hex(4)}", role=role, scopes=scopes
+        actor=None, agency=agency, name=f"client-{secrets.token_hex(4)}", role=role, scopes=scopes
     )
     raw = secrets.token_urlsafe(24)
     token = AccessToken(

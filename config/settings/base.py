@@ -20,7 +20,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.AdminSiteConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -103,7 +103,7 @@ else:
     }
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "agencies.backends.RoleGroupBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -240,6 +240,9 @@ OAUTH2_PROVIDER = {
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
+# The audit trail records agencies' access changes in their own transaction (see agencies.recorder).
+ACCESS_AUDIT_RECORDER = "exchange.audit.audit_record"
+
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT = timedelta(minutes=5)
 
@@ -282,6 +285,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exchange.tasks.sweep_deliveries",
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
+    },
+    # Every partner keeps the audit chain's head, so that history cannot be rewritten unseen.
+    "publish-audit-checkpoint": {
+        "task": "exchange.tasks.publish_audit_checkpoint",
+        "schedule": crontab(minute=0),
     },
 }
 

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from agencies.models import ApiClient, Membership
+from agencies.models import Agency, ApiClient, Membership
 from agencies.roles import Role
 
 from ..factories import api_client_with_token, member
@@ -68,3 +68,28 @@ def test_superuser_sees_every_agency(kh_agency, th_agency, django_user_model):
     member(th_agency, Role.OFFICER, username="th-visible")
     page = browser.get("/admin/agencies/membership/")
     assert b"kh-visible" in page.content and b"th-visible" in page.content
+
+
+def test_superuser_creates_an_oversight_agency_and_the_trail_records_it(
+    django_user_model, audit_watch
+):
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    browser = Client()
+    browser.force_login(root)
+    audit_watch.new()
+    response = browser.post(
+        "/admin/agencies/agency/add/",
+        {
+            "code": "UN-OVERSIGHT",
+            "name": "Oversight",
+            "country": "TH",
+            "kind": "oversight",
+            "language": "en",
+            "audit_scope": "all",
+        },
+    )
+    assert response.status_code == 302
+    agency = Agency.objects.get(code="UN-OVERSIGHT")
+    assert (agency.audit_scope, agency.is_active) == ("all", True)
+    [row] = audit_watch.new()
+    assert (row.action, row.actor, row.object_id) == ("agency.created", root, str(agency.pk))

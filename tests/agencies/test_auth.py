@@ -33,6 +33,7 @@ def _bearer(token):
 
 def test_client_credentials_token_acts_as_its_agency(th_agency):
     client, secret = services.api_client_create(
+        actor=None,
         agency=th_agency,
         name="cms",
         role=Role.OFFICER,
@@ -55,7 +56,7 @@ def test_client_credentials_token_acts_as_its_agency(th_agency):
 
 def test_token_is_not_stored_in_plaintext(th_agency):
     client, secret = services.api_client_create(
-        agency=th_agency, name="cms", role=Role.VIEWER, scopes=["referrals:read"]
+        actor=None, agency=th_agency, name="cms", role=Role.VIEWER, scopes=["referrals:read"]
     )
     raw = _token(client.client_id, secret).json()["access_token"]
     stored = AccessToken.objects.get(application=client.application)
@@ -65,7 +66,7 @@ def test_token_is_not_stored_in_plaintext(th_agency):
 
 def test_client_secret_is_stored_hashed(th_agency):
     client, secret = services.api_client_create(
-        agency=th_agency, name="cms", role=Role.VIEWER, scopes=["referrals:read"]
+        actor=None, agency=th_agency, name="cms", role=Role.VIEWER, scopes=["referrals:read"]
     )
     client.application.refresh_from_db()
     assert secret not in client.application.client_secret
@@ -74,7 +75,7 @@ def test_client_secret_is_stored_hashed(th_agency):
 
 def test_wrong_secret_gets_no_token(th_agency):
     client, _ = services.api_client_create(
-        agency=th_agency, name="cms", role=Role.VIEWER, scopes=["referrals:read"]
+        actor=None, agency=th_agency, name="cms", role=Role.VIEWER, scopes=["referrals:read"]
     )
     response = _token(client.client_id, "not-the-secret")
     assert response.status_code == 401
@@ -83,7 +84,7 @@ def test_wrong_secret_gets_no_token(th_agency):
 
 def test_scope_beyond_the_client_is_refused(th_agency):
     client, secret = services.api_client_create(
-        agency=th_agency, name="reader", role=Role.VIEWER, scopes=["referrals:read"]
+        actor=None, agency=th_agency, name="reader", role=Role.VIEWER, scopes=["referrals:read"]
     )
     response = _token(client.client_id, secret, scope="referrals:read referrals:write")
     assert response.status_code == 400
@@ -113,12 +114,12 @@ def test_missing_credentials_get_401(anon, db):
 
 def test_revoking_a_client_stops_its_tokens_at_once(th_agency):
     client, secret = services.api_client_create(
-        agency=th_agency, name="cms", role=Role.OFFICER, scopes=["referrals:read"]
+        actor=None, agency=th_agency, name="cms", role=Role.OFFICER, scopes=["referrals:read"]
     )
     raw = _token(client.client_id, secret).json()["access_token"]
     assert _bearer(raw).get("/api/v1/me/").status_code == 200
 
-    services.api_client_revoke(client=client)
+    services.api_client_revoke(actor=None, client=client)
 
     assert _bearer(raw).get("/api/v1/me/").status_code == 401
     assert _token(client.client_id, secret).status_code == 401
@@ -126,10 +127,10 @@ def test_revoking_a_client_stops_its_tokens_at_once(th_agency):
 
 def test_rotating_the_secret_ends_old_tokens_and_the_old_secret(th_agency):
     client, old_secret = services.api_client_create(
-        agency=th_agency, name="cms", role=Role.OFFICER, scopes=["referrals:read"]
+        actor=None, agency=th_agency, name="cms", role=Role.OFFICER, scopes=["referrals:read"]
     )
     old_token = _token(client.client_id, old_secret).json()["access_token"]
-    _, new_secret = services.api_client_rotate_secret(client=client)
+    _, new_secret = services.api_client_rotate_secret(actor=None, client=client)
 
     assert _bearer(old_token).get("/api/v1/me/").status_code == 401
     assert _token(client.client_id, old_secret).status_code == 401
@@ -157,7 +158,7 @@ def test_admin_scope_is_needed_even_to_read_admin_endpoints(th_agency, as_partne
 def test_a_role_cannot_be_given_scopes_beyond_it(th_agency):
     with pytest.raises(services.ValidationError):
         services.api_client_create(
-            agency=th_agency, name="x", role=Role.VIEWER, scopes=["referrals:write"]
+            actor=None, agency=th_agency, name="x", role=Role.VIEWER, scopes=["referrals:write"]
         )
 
 
@@ -171,7 +172,7 @@ def test_people_sign_in_with_a_session(th_agency, as_member):
 
 def test_inactive_agency_cannot_get_a_token(th_agency):
     client, secret = services.api_client_create(
-        agency=th_agency, name="cms", role=Role.OFFICER, scopes=["referrals:read"]
+        actor=None, agency=th_agency, name="cms", role=Role.OFFICER, scopes=["referrals:read"]
     )
-    services.agency_update(agency=th_agency, is_active=False)
+    services.agency_update(actor=None, agency=th_agency, is_active=False)
     assert _token(client.client_id, secret).status_code == 401

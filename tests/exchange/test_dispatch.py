@@ -316,7 +316,7 @@ def test_endpoint_deleted_during_an_attempt_ends_it_quietly(
     delivery = Delivery.objects.get(endpoint=endpoint)
 
     def send_while_the_admin_deletes(claimed):
-        services.webhook_endpoint_delete(endpoint=endpoint)
+        services.webhook_endpoint_delete(actor=None, endpoint=endpoint)
         return AttemptOutcome(delivered=True, status_code=200)
 
     monkeypatch.setattr(dispatcher, "webhook_send", send_while_the_admin_deletes)

@@ -136,3 +136,18 @@ def test_problem_titles_follow_accept_language(anon, db):
 def test_problem_titles_are_translated(anon, db, language, title):
     response = anon.get("/api/v1/agencies/", HTTP_ACCEPT_LANGUAGE=language)
     assert response.json()["title"] == title
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"username": 12345, "role": "officer"},
+        {"username": "sokha", "role": 1},
+        {"username": True, "role": "officer"},
+    ],
+)
+def test_numbers_and_booleans_are_not_strings(kh_agency, as_partner, body):
+    admin = as_partner(kh_agency, Role.ADMIN, scopes=["agency:admin"])
+    response = admin.post("/api/v1/agency/members/", body, format="json")
+    body_errors = _assert_problem(response, 400)["errors"]
+    assert set(body_errors) == {k for k, v in body.items() if not isinstance(v, str)}

@@ -76,7 +76,9 @@ def test_during_rotation_both_secrets_verify_and_after_it_only_the_new(
 ):
     with WebhookReceiver() as receiver:
         endpoint, old_secret = endpoint_for(kh_agency, receiver.url)
-        endpoint, new_secret = services.webhook_endpoint_rotate_secret(endpoint=endpoint)
+        endpoint, new_secret = services.webhook_endpoint_rotate_secret(
+            actor=None, endpoint=endpoint
+        )
         emit("referral.sent", sender=th_agency, recipient=kh_agency)
         delivery_attempt(delivery_id=Delivery.objects.get(endpoint=endpoint).pk)
         (during,) = receiver.received
@@ -100,7 +102,7 @@ def test_during_rotation_both_secrets_verify_and_after_it_only_the_new(
 def test_test_ping_is_signed_and_typed_webhook_test(kh_agency, endpoint_for):
     with WebhookReceiver() as receiver:
         endpoint, secret = endpoint_for(kh_agency, receiver.url)
-        ping = services.webhook_endpoint_test(endpoint=endpoint)
+        ping = services.webhook_endpoint_test(actor=None, endpoint=endpoint)
         delivered = delivery_attempt(delivery_id=ping.pk)
     assert delivered.state == "delivered"
     payload = Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers)

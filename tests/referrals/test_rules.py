@@ -364,3 +364,10 @@ def test_messages_thread_between_the_two_sides(world):
 def test_list_filters_refuse_what_they_cannot_read(world, query, status):
     response = partner(world.th_sender).get(f"/api/v1/referrals/?{query}")
     assert response.status_code == status
+
+
+def test_nested_strings_must_be_json_strings(world):
+    payload = referral_payload(subject={"given_name": 7, "aliases": ["Srey", 3]})
+    response = partner(world.th_sender).post("/api/v1/referrals/", payload, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["errors"]["subject"]) == {"given_name", "aliases"}

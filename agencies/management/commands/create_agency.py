@@ -5,7 +5,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from agencies.models import Agency, AgencyKind, Country, Language
+from agencies.models import Agency, AgencyKind, AuditScope, Country, Language
 from agencies.services import agency_create
 
 
@@ -20,12 +20,19 @@ class Command(BaseCommand):
         parser.add_argument("--name-local", default="")
         parser.add_argument("--language", default="en", choices=Language.values)
         parser.add_argument("--email", default="", help="notification address")
+        parser.add_argument(
+            "--audit-scope",
+            default=AuditScope.COUNTRY,
+            choices=AuditScope.values,
+            help="what its auditors see: exchanges of its country, or all (oversight)",
+        )
 
     def handle(self, *args, **options):
         if Agency.objects.filter(code=options["code"]).exists():
             raise CommandError(f"An agency with the code {options['code']} exists already.")
         try:
             agency = agency_create(
+                actor=None,
                 code=options["code"],
                 country=options["country"],
                 kind=options["kind"],
@@ -33,6 +40,7 @@ class Command(BaseCommand):
                 name_local=options["name_local"],
                 language=options["language"],
                 notification_email=options["email"],
+                audit_scope=options["audit_scope"],
             )
         except ValidationError as exc:
             raise CommandError(

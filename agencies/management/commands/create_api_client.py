@@ -28,6 +28,7 @@ class Command(BaseCommand):
             raise CommandError(f"No active agency has the code {options['agency']}.")
         try:
             client, secret = api_client_create(
+                actor=None,
                 agency=agency,
                 name=options["name"],
                 role=options["role"],
