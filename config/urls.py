@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from oauth2_provider.views import TokenView
 
 from exchange.views import healthz, readyz
+from referrals.oversight import oversight_page
 
 api_v1 = [
     path("", include("agencies.urls")),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
     path("api-auth/", include("rest_framework.urls")),
+    path("oversight/", oversight_page, name="oversight"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
 ]

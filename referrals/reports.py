@@ -1,6 +1,6 @@
 """The SLA report: per pair of agencies, how fast and how often on time referrals were answered."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.db.models import Q
@@ -55,9 +55,9 @@ def sla_by_pair(
     """
     now = timezone.now()
     referrals = ReferralNotice.objects.filter(sent_at__gte=sent_from, sent_at__lt=sent_to)
-    if countries is not None:
+    for country in filter(None, countries):
         referrals = referrals.filter(
-            Q(sender_agency__country__in=countries) | Q(recipient_agency__country__in=countries)
+            Q(sender_agency__country=country) | Q(recipient_agency__country=country)
         )
     overdue_ids = set(
         referrals.filter(overdue_filter(ReferralNotice, now=now)).values_list("id", flat=True)
@@ -103,3 +103,20 @@ def sla_by_pair(
             )
         )
     return report
+
+
+SLA_COLUMNS = [
+    "sender",
+    "recipient",
+    "cases",
+    "acknowledge_median_hours",
+    "acknowledge_p90_hours",
+    "answer_median_hours",
+    "answer_p90_hours",
+    "answered_on_time_share",
+    "overdue_now",
+]
+
+
+def sla_rows(report: list[PairFigures]) -> list[dict]:
+    return [asdict(row) for row in report]

@@ -1,11 +1,15 @@
 """API routes of the referrals app."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import oversight, views
 
 router = SimpleRouter()
 router.register("referrals", views.ReferralViewSet, basename="referral")
 router.register("returns", views.ReturnViewSet, basename="return")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("reports/sla/", oversight.SlaReportView.as_view(), name="sla-report"),
+    *router.urls,
+]

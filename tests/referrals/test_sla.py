@@ -70,7 +70,7 @@ def test_percentiles_interpolate_between_ranks():
 
 def test_figures_per_pair_match_the_hand_computation(history):
     with time_machine.travel(NOW, tick=False):
-        report = sla_by_pair(sent_from=T - timedelta(days=1), sent_to=NOW, countries=None)
+        report = sla_by_pair(sent_from=T - timedelta(days=1), sent_to=NOW, countries=())
     by_pair = {(row.sender, row.recipient): row for row in report}
     th_kh = by_pair[("TH-MSDHS", "KH-MOSVY")]
     assert th_kh.cases == 4
@@ -94,9 +94,96 @@ def test_figures_per_pair_match_the_hand_computation(history):
 
 def test_the_report_is_limited_to_countries_and_the_window(history):
     with time_machine.travel(NOW, tick=False):
-        vietnam = sla_by_pair(sent_from=T - timedelta(days=1), sent_to=NOW, countries={"VN"})
+        vietnam = sla_by_pair(sent_from=T - timedelta(days=1), sent_to=NOW, countries=("VN",))
         early = sla_by_pair(
-            sent_from=T - timedelta(days=1), sent_to=T + timedelta(days=1), countries=None
+            sent_from=T - timedelta(days=1), sent_to=T + timedelta(days=1), countries=()
         )
     assert [(r.sender, r.recipient) for r in vietnam] == [("VN-MOLISA", "KH-MOSVY")]
     assert [(r.sender, r.cases) for r in early] == [("TH-MSDHS", 4)]
+
+
+def _auditor(world, **kwargs):
+    from agencies.roles import Role
+
+    from .conftest import partner
+
+    return partner(world.kh_oversight, Role.AUDITOR, **kwargs)
+
+
+def test_the_sla_endpoint_gives_the_auditors_country_pairs(world, history):
+    with time_machine.travel(NOW, tick=False):
+        response = _auditor(world).get("/api/v1/reports/sla/?from=2026-03-01&to=2026-03-26")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["from"] == "2026-03-01" and body["to"] == "2026-03-26"
+    pairs = {(p["sender"], p["recipient"]): p for p in body["pairs"]}
+    assert set(pairs) == {("TH-MSDHS", "KH-MOSVY"), ("VN-MOLISA", "KH-MOSVY")}
+    assert pairs[("TH-MSDHS", "KH-MOSVY")]["answer_p90_hours"] == 447.6
+    from exchange.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="sla_report.read").count() == 1
+
+
+def test_the_sla_report_as_csv(world, history):
+    with time_machine.travel(NOW, tick=False):
+        response = _auditor(world).get(
+            "/api/v1/reports/sla/?from=2026-03-01&to=2026-03-26&format=csv"
+        )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0].startswith("sender,recipient,cases,acknowledge_median_hours")
+    assert "TH-MSDHS,KH-MOSVY,4,6.0,9.2,30.0,447.6,0.5,1" in lines
+
+
+def test_a_vietnamese_auditor_sees_only_pairs_with_vietnam(world, history):
+    from agencies.roles import Role
+
+    from .conftest import partner
+
+    with time_machine.travel(NOW, tick=False):
+        body = (
+            partner(world.vn_oversight, Role.AUDITOR)
+            .get("/api/v1/reports/sla/?from=2026-03-01")
+            .json()
+        )
+    assert [(p["sender"], p["recipient"]) for p in body["pairs"]] == [("VN-MOLISA", "KH-MOSVY")]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["from=2026-03-10&to=2026-03-01", "from=yesterday", "country=ZZ", "colour=blue"],
+)
+def test_bad_report_queries_are_400(world, query):
+    response = _auditor(world).get(f"/api/v1/reports/sla/?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_officers_and_clients_without_audit_scope_get_403(world):
+    from agencies.roles import Role
+
+    from .conftest import partner
+
+    assert partner(world.kh_recipient).get("/api/v1/reports/sla/").status_code == 403
+    no_scope = _auditor(world, scopes=["referrals:read"])
+    assert no_scope.get("/api/v1/reports/sla/").status_code == 403
+    assert partner(world.kh_oversight, Role.AUDITOR).get("/api/v1/audit-events/").status_code == 200
+
+
+def test_the_oversight_page_for_auditors_in_their_language(world, history, client):
+    from agencies.roles import Role
+
+    from ..factories import member
+
+    assert client.get("/oversight/").status_code == 302
+    client.force_login(member(world.kh_recipient, Role.OFFICER))
+    assert client.get("/oversight/").status_code == 403
+    client.force_login(member(world.kh_oversight, Role.AUDITOR))
+    with time_machine.travel(NOW, tick=False):
+        page = client.get("/oversight/?from=2026-03-01&to=2026-03-26")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<html lang="km">' in html
+    assert "TH-MSDHS" in html and "447" in html and "<svg" in html
+    assert "http://" not in html.replace("http://testserver", "") and "https://" not in html

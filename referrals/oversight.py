@@ -1,0 +1,168 @@
+"""Oversight: the SLA report for auditors, as JSON or CSV, and as a page of tables and charts."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from agencies.authentication import caller_of
+from agencies.models import AuditScope, Country
+from agencies.roles import Role
+from exchange.audit import audit_record
+from exchange.renderers import CsvStreamRenderer, csv_lines
+from exchange.viewsets import ExchangeAPIView
+
+from .reports import SLA_COLUMNS, sla_by_pair, sla_rows
+
+DEFAULT_WINDOW_DAYS = 90
+
+
+class SlaQuerySerializer(serializers.Serializer):
+    """The report's window (sent on or after ``from``, before the end of ``to``) and country."""
+
+    country = serializers.ChoiceField(choices=Country.choices, required=False)
+    format = serializers.ChoiceField(choices=["json", "csv"], required=False)
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - {"from", "to", "country", "format"})
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Unknown query parameter."] for name in unknown}
+            )
+        today = timezone.localdate()
+        attrs["to"] = self._date("to", today)
+        attrs["from"] = self._date("from", attrs["to"] - timedelta(days=DEFAULT_WINDOW_DAYS))
+        if attrs["from"] > attrs["to"]:
+            raise serializers.ValidationError({"from": ["from is after to."]})
+        return attrs
+
+    def _date(self, name: str, default: date) -> date:
+        raw = self.initial_data.get(name)
+        if raw is None:
+            return default
+        try:
+            return date.fromisoformat(raw)
+        except ValueError as exc:
+            raise serializers.ValidationError({name: ["A date such as 2026-04-30."]}) from exc
+
+
+SLA_PARAMETERS = [
+    OpenApiParameter(
+        "from", OpenApiTypes.DATE, description="First day (default: 90 days before to)."
+    ),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, included (default: today)."),
+    OpenApiParameter("country", str, enum=Country.values, description="Pairs with this country."),
+    OpenApiParameter("format", str, enum=["json", "csv"]),
+]
+
+
+def _auditor_country(caller) -> str | None:
+    """The country an auditor oversees; None for an international oversight body."""
+    return None if caller.agency.audit_scope == AuditScope.ALL else caller.agency.country
+
+
+def _report(caller, query: dict) -> list[dict]:
+    start = datetime.combine(query["from"], time.min, tzinfo=UTC)
+    end = datetime.combine(query["to"] + timedelta(days=1), time.min, tzinfo=UTC)
+    countries = (_auditor_country(caller), query.get("country"))
+    audit_record(
+        actor=caller,
+        action="sla_report.read",
+        object_type="sla_report",
+        detail={key: str(query[key]) for key in ("from", "to", "country") if query.get(key)},
+    )
+    return sla_rows(sla_by_pair(sent_from=start, sent_to=end, countries=countries))
+
+
+PAIR_FIELDS = {
+    "sender": serializers.CharField(),
+    "recipient": serializers.CharField(),
+    "cases": serializers.IntegerField(),
+    "acknowledge_median_hours": serializers.FloatField(allow_null=True),
+    "acknowledge_p90_hours": serializers.FloatField(allow_null=True),
+    "answer_median_hours": serializers.FloatField(allow_null=True),
+    "answer_p90_hours": serializers.FloatField(allow_null=True),
+    "answered_on_time_share": serializers.FloatField(allow_null=True),
+    "overdue_now": serializers.IntegerField(),
+}
+
+
+class SlaReportView(ExchangeAPIView):
+    """Per pair of agencies: cases, times to acknowledge and to answer, on-time share, overdue."""
+
+    allowed_roles = {Role.AUDITOR}
+    read_scope = "audit:read"
+    audit_object_type = "sla_report"
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvStreamRenderer]
+
+    @extend_schema(
+        parameters=SLA_PARAMETERS,
+        responses={
+            (200, "application/json"): inline_serializer(
+                "SlaReport",
+                {
+                    "from": serializers.DateField(),
+                    "to": serializers.DateField(),
+                    "pairs": inline_serializer("SlaPair", PAIR_FIELDS, many=True),
+                },
+            ),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One line a pair."),
+        },
+    )
+    def get(self, request):
+        query = SlaQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = _report(self.caller, query.validated_data)
+        if request.accepted_renderer.format == CsvStreamRenderer.format:
+            response = StreamingHttpResponse(csv_lines(SLA_COLUMNS, rows), content_type="text/csv")
+            response["Content-Disposition"] = 'attachment; filename="sla-report.csv"'
+            return response
+        window = query.validated_data
+        return Response({"from": window["from"], "to": window["to"], "pairs": rows})
+
+
+def _bar_width(value: float | None, largest: float) -> float:
+    return 0 if not value or not largest else round(300 * value / largest, 1)
+
+
+def oversight_page(request):
+    """The auditors' page: the SLA report as tables and bar charts, in the auditor's language."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    caller = caller_of(request)
+    if caller is None or caller.role != Role.AUDITOR:
+        raise PermissionDenied
+    query = SlaQuerySerializer(data=request.GET)
+    valid = query.is_valid()
+    rows = _report(caller, query.validated_data) if valid else []
+    slowest = max((row["answer_median_hours"] or 0 for row in rows), default=0)
+    for row in rows:
+        row["answer_bar"] = _bar_width(row["answer_median_hours"], slowest)
+        row["on_time_bar"] = _bar_width(row["answered_on_time_share"], 1)
+    with translation.override(caller.agency.language):
+        return render(
+            request,
+            "referrals/oversight.html",
+            {
+                "agency": caller.agency,
+                "rows": rows,
+                "errors": query.errors if not valid else {},
+                "window": query.validated_data if valid else {},
+                "countries": Country.choices,
+                "country": request.GET.get("country", ""),
+                "scope": _auditor_country(caller),
+            },
+        )
