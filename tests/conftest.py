@@ -3,6 +3,7 @@
 from contextlib import contextmanager
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Max
@@ -10,9 +11,11 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from agencies.roles import Role
+from exchange import delivery as dispatcher
 from exchange.models import AuditEvent
 
 from .factories import AgencyFactory, api_client_with_token, member
+from .processes import CeleryWorker, RedisServer, use_broker
 
 
 @pytest.fixture(autouse=True)
@@ -135,3 +138,36 @@ def kh_admin_browser(kh_agency):
     browser = Client()
     browser.force_login(member(kh_agency, Role.ADMIN, username="kh-boss"))
     return browser
+
+
+@pytest.fixture
+def fault_redis(tmp_path, monkeypatch):
+    """A redis-server of the test's own, the broker of this process and of its workers."""
+    server = RedisServer(tmp_path).start()
+    use_broker(server.url)
+    monkeypatch.setattr(dispatcher, "_broker_paused_until", 0.0)
+    yield server
+    server.stop()
+    use_broker(settings.CELERY_BROKER_URL)
+
+
+@pytest.fixture
+def start_worker(transactional_db, fault_redis, tmp_path):
+    db = connection.settings_dict
+    database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    workers = []
+
+    def start(name: str, *, beat: bool = True) -> CeleryWorker:
+        worker = CeleryWorker(
+            name=name,
+            database_url=database_url,
+            broker_url=fault_redis.url,
+            workdir=tmp_path,
+            beat=beat,
+        )
+        workers.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in workers:
+        worker.stop()

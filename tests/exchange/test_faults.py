@@ -3,50 +3,14 @@
 import time
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
-from exchange import delivery as dispatcher
 from exchange.models import Delivery, Event
 
+from ..processes import wait_until
 from .conftest import FAULT_FIGURES
-from .processes import CeleryWorker, RedisServer, use_broker, wait_until
 from .receiver import Reply, WebhookReceiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def fault_redis(tmp_path, monkeypatch):
-    """A redis-server of the test's own, the broker of this process and of its workers."""
-    server = RedisServer(tmp_path).start()
-    use_broker(server.url)
-    monkeypatch.setattr(dispatcher, "_broker_paused_until", 0.0)
-    yield server
-    server.stop()
-    use_broker(settings.CELERY_BROKER_URL)
-
-
-@pytest.fixture
-def start_worker(transactional_db, fault_redis, tmp_path):
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    workers = []
-
-    def start(name: str, *, beat: bool = True) -> CeleryWorker:
-        worker = CeleryWorker(
-            name=name,
-            database_url=database_url,
-            broker_url=fault_redis.url,
-            workdir=tmp_path,
-            beat=beat,
-        )
-        workers.append(worker)
-        return worker.start()
-
-    yield start
-    for worker in workers:
-        worker.stop()
 
 
 def _all_delivered(expected: int):

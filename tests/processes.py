@@ -11,7 +11,7 @@ from pathlib import Path
 
 from celery import current_app
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[1]
 CELERY = Path(sys.executable).with_name("celery")
 
 
@@ -93,7 +93,7 @@ class CeleryWorker:
         workdir: Path,
         beat: bool = False,
         concurrency: int = 1,
-        settings_module: str = "tests.exchange.worker_settings",
+        settings_module: str = "tests.worker_settings",
     ):
         self.name = name
         self.log_path = workdir / f"{name}.log"
