@@ -1,30 +1,91 @@
 #!/usr/bin/env python
 """Drive a Thai-to-Cambodian referral and a return over HTTP, as two partner systems would.
 
-Run it against a running server (`make run`, then `make walkthrough`). The two partner clients
-are registered with `manage.py create_api_client`, as an operator would on onboarding.
+Run it against a running server (`make run`, then `make walkthrough`). The partner clients are
+registered with `manage.py create_api_client`, as an operator would on onboarding. The
+Cambodian side also receives its events on a webhook receiver this script starts, and the
+notification email is looked for in the server's mail folder.
 """
 
 import argparse
+import email
+import email.header
 import json
+import os
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+from standardwebhooks import Webhook, WebhookVerificationError
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class Receiver:
+    """A partner's webhook endpoint on 127.0.0.1 that verifies every signature."""
+
+    def __init__(self):
+        self.secret = None
+        self.events = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    payload = Webhook(receiver.secret).verify(body, dict(self.headers))
+                except WebhookVerificationError:
+                    self.send_response(401)
+                else:
+                    receiver.events.append(payload)
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/mekong"
+
+    def wait_for(self, event_type: str, reference: str, timeout: float = 60) -> dict | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for payload in self.events:
+                if payload["type"] == event_type and payload["data"].get("reference") == reference:
+                    return payload
+            time.sleep(0.5)
+        return None
+
+
+def wait_for_mail(reference: str, timeout: float = 60) -> Path | None:
+    """The first email file under the server's mail folder that names the reference."""
+    folder = Path(os.environ.get("VAR_DIR", ROOT / "var")) / "mail"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted(folder.glob("*.log")) if folder.exists() else []:
+            if reference in path.read_text(errors="replace"):
+                return path
+        time.sleep(0.5)
+    return None
 
 
 class Partner:
     """One agency's case-management system: its token and its calls."""
 
-    def __init__(self, base_url: str, agency: str):
+    def __init__(self, base_url: str, agency: str, role: str = "officer", scopes: str = ""):
         self.agency = agency
         self.http = httpx.Client(base_url=base_url, timeout=30)
-        credentials = self._register()
+        credentials = self._register(role, scopes or "referrals:read referrals:write")
         token = self.http.post(
             "/o/token/",
             data={"grant_type": "client_credentials"},
@@ -36,7 +97,7 @@ class Partner:
             agency, "POST /o/token/ (client credentials)", token.status_code, token.json()["scope"]
         )
 
-    def _register(self) -> dict:
+    def _register(self, role: str, scopes: str) -> dict:
         output = subprocess.run(  # noqa: S603
             [
                 sys.executable,
@@ -47,9 +108,9 @@ class Partner:
                 "--name",
                 f"walkthrough-{uuid.uuid4().hex[:8]}",
                 "--role",
-                "officer",
+                role,
                 "--scopes",
-                "referrals:read referrals:write",
+                scopes,
                 "--json",
             ],
             check=True,
@@ -85,6 +146,18 @@ def main() -> None:
     print("Partner systems sign in")
     thailand = Partner(args.base_url, "TH-MSDHS")
     cambodia = Partner(args.base_url, "KH-MOSVY")
+    cambodia_admin = Partner(args.base_url, "KH-MOSVY", "admin", "referrals:read agency:admin")
+
+    print("\nCambodia's system subscribes to its events on a webhook")
+    receiver = Receiver()
+    webhook = cambodia_admin.call(
+        "POST",
+        "/api/v1/webhooks/",
+        201,
+        {"url": receiver.url, "event_types": ["referral.*", "return.*", "message.posted"]},
+        note="webhook registered",
+    )
+    receiver.secret = webhook["secret"]
 
     print("\nA referral notice from Thailand to Cambodia")
     referral = thailand.call(
@@ -117,6 +190,22 @@ def main() -> None:
     sent = thailand.call("POST", f"{path}send/", 200)
     print(f"  -> {sent['reference']}: acknowledge by {sent['acknowledge_due_at']},")
     print(f"     answer by {sent['respond_due_at']}")
+    arrived = receiver.wait_for("referral.sent", sent["reference"])
+    if arrived is None:
+        raise SystemExit("The referral.sent webhook did not arrive.")
+    print(f"  -> webhook received at {receiver.url}: referral.sent, signature verified")
+    mail = wait_for_mail(sent["reference"])
+    if mail is None:
+        raise SystemExit("No notification email was written for the referral.")
+    subject = next(
+        (
+            line
+            for line in mail.read_text(errors="replace").splitlines()
+            if line.startswith("Subject:")
+        ),
+        "",
+    )
+    print(f"  -> email written: {mail.name} ({subject[:90]})")
     incoming = cambodia.call(
         "GET", "/api/v1/referrals/?direction=incoming&status=sent", 200, note="incoming"
     )
