@@ -197,15 +197,9 @@ def main() -> None:
     mail = wait_for_mail(sent["reference"])
     if mail is None:
         raise SystemExit("No notification email was written for the referral.")
-    subject = next(
-        (
-            line
-            for line in mail.read_text(errors="replace").splitlines()
-            if line.startswith("Subject:")
-        ),
-        "",
-    )
-    print(f"  -> email written: {mail.name} ({subject[:90]})")
+    message = email.message_from_string(mail.read_text(errors="replace"))
+    subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
+    print(f"  -> email to {message['To']} written to {mail.name}: {subject}")
     incoming = cambodia.call(
         "GET", "/api/v1/referrals/?direction=incoming&status=sent", 200, note="incoming"
     )
