@@ -317,15 +317,25 @@ def test_auditors_see_metadata_without_personal_data(world):
     partner(world.th_sender).post(
         f"/api/v1/referrals/{case.id}/messages/", {"body": f"About {canary}"}, format="json"
     )
+    partner(world.kh_recipient).post(
+        f"/api/v1/referrals/{case.id}/acknowledge/", {"focal_point": canary}, format="json"
+    )
     auditor = partner(world.kh_oversight, Role.AUDITOR)
     for url in (
         f"/api/v1/referrals/{case.id}/",
         "/api/v1/referrals/",
         f"/api/v1/referrals/{case.id}/messages/",
+        f"/api/v1/referrals/{case.id}/shares/",
+        "/api/v1/audit-events/",
+        "/api/v1/audit-events/?format=csv",
+        "/api/v1/reports/sla/",
+        "/api/v1/reports/sla/?format=csv",
+        "/api/v1/events/",
     ):
         response = auditor.get(url)
-        assert response.status_code == 200
-        assert canary not in response.content.decode()
+        assert response.status_code == 200, url
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        assert canary not in content.decode(), url
     detail = auditor.get(f"/api/v1/referrals/{case.id}/").json()
     assert detail["reference"] == case.reference and detail["status"] == "sent"
     assert (
