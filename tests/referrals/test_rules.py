@@ -337,7 +337,7 @@ def test_auditors_see_metadata_without_personal_data(world):
         content = b"".join(response.streaming_content) if response.streaming else response.content
         assert canary not in content.decode(), url
     detail = auditor.get(f"/api/v1/referrals/{case.id}/").json()
-    assert detail["reference"] == case.reference and detail["status"] == "sent"
+    assert detail["reference"] == case.reference and detail["status"] == "acknowledged"
     assert (
         partner(world.vn_oversight, Role.AUDITOR).get(f"/api/v1/referrals/{case.id}/").status_code
         == 404
