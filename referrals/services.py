@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from agencies.authentication import Caller
@@ -245,7 +246,11 @@ def _side_allows(side: str, sides: set[str]) -> bool:
     return side in sides or (side == EITHER and bool(sides))
 
 
-_SIDE_NAMES = {SENDER: "the sending agency", RECIPIENT: "the receiving agency"}
+_ONLY_SIDE = {
+    SENDER: gettext_lazy("Only the sending agency can take this action."),
+    RECIPIENT: gettext_lazy("Only the receiving agency can take this action."),
+    EITHER: gettext_lazy("Only the sending or the receiving agency can take this action."),
+}
 
 
 @transaction.atomic
@@ -292,18 +297,12 @@ def _transition(
     case = _locked(model, case_id, actor)
     sides = caller_sides(actor, case)
     if not _side_allows(transition.side, sides):
-        raise PermissionDenied(
-            _("Only %(side)s can %(action)s this case.")
-            % {
-                "side": _SIDE_NAMES.get(transition.side, "a party"),
-                "action": action.replace("_", " "),
-            }
-        )
+        raise PermissionDenied(_ONLY_SIDE[transition.side])
     check_etag(if_match, case, required=False)
     if case.status not in transition.sources:
         raise IllegalTransition(
-            _("A case in status %(status)s cannot be %(action)s.")
-            % {"status": case.status, "action": transition.target.replace("_", " ")},
+            _("The case is %(status)s: %(action)s is not possible now.")
+            % {"status": _status_label(case), "action": action},
             allowed_actions=workflow.allowed_actions(case.status, sides),
         )
     now = timezone.now()
@@ -623,12 +622,16 @@ def return_cancel(
     )
 
 
+def _status_label(case) -> str:
+    return str(dict(type(case)._meta.get_field("status").flatchoices).get(case.status, case.status))
+
+
 def _check_open(case, what: str) -> None:
     workflow = WORKFLOWS[type(case)]
     if case.status == "draft" or case.status in workflow.final_states:
         raise Conflict(
-            _("A case in status %(status)s takes no %(what)s.")
-            % {"status": case.status, "what": what}
+            _("The case is %(status)s: it takes no %(what)s.")
+            % {"status": _status_label(case), "what": what}
         )
 
 
