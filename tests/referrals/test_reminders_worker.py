@@ -30,15 +30,15 @@ def test_each_reminder_once_across_sweeps_and_a_worker_restart(world, start_work
 
     first = start_worker("reminders-a", beat=False)
     sweep_deadlines.delay()
-    assert wait_until(lambda: len(_reminders(case)) == 2, timeout=30), first.log()
-    first.kill()
+    assert wait_until(lambda: len(_reminders(case)) == 2, timeout=60), first.log()
+    first.stop()
 
-    second = start_worker("reminders-b", beat=False)
+    second = start_worker("reminders-b", beat=True)  # beat sweeps what the first left queued
     sweep_deadlines.delay()
     sweep_deadlines.delay()
     assert deadlines_sweep() == 0
     assert wait_until(
-        lambda: not Delivery.objects.filter(state__in=Delivery.OPEN_STATES).exists(), timeout=30
+        lambda: not Delivery.objects.filter(state__in=Delivery.OPEN_STATES).exists(), timeout=90
     ), second.log()
 
     assert _reminders(case) == [("acknowledge", "before-24h"), ("acknowledge", "due")]
