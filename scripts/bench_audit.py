@@ -11,7 +11,7 @@
 append: appends per second with concurrent writer processes, one transaction per append (as a
 read's row is written).
 seed: a valid chain of N more rows, inserted in bulk (as the writers would have left it).
-detail: a member detail GET with and without its audit row, interleaved, median of each.
+detail: a referral detail GET with and without its audit row, interleaved, median of each.
 """
 
 import argparse
@@ -40,9 +40,8 @@ from oauth2_provider.models import AccessToken  # noqa: E402
 
 from agencies import services  # noqa: E402
 from agencies.authentication import Caller  # noqa: E402
-from agencies.models import Agency, Membership  # noqa: E402
+from agencies.models import Agency  # noqa: E402
 from agencies.roles import Role  # noqa: E402
-from agencies.views import MemberViewSet  # noqa: E402
 from exchange.audit import (  # noqa: E402
     AUDIT_SEQUENCE,
     GENESIS_HASH,
@@ -151,26 +150,49 @@ def seed(rows: int, batch: int = 5000) -> None:
     print(f"seeded {rows} rows in {time.perf_counter() - started:.1f} s; head {last + rows}")
 
 
+def _sent_referral(sender: Agency, recipient: Agency):
+    """A referral from ``sender`` to ``recipient``, sent, as a partner would read it."""
+    from agencies.models import Agreement
+    from referrals import services as cases
+
+    Agreement.objects.get_or_create(country_a="KH", country_b="TH")
+    actor = _officer(sender)
+    referral = cases.referral_create(
+        actor=actor,
+        recipient_agency=recipient,
+        subject={"given_name": "Bench", "age_estimate": 30},
+        category="presumed_victim",
+        identified_on=timezone.localdate(),
+    )
+    return cases.referral_send(referral=referral, actor=actor)
+
+
+def _no_audit(view, obj, action="read") -> None:
+    """The view's read recorder, switched off for the comparison."""
+
+
 def detail(requests: int) -> None:
-    agency = _agency("KH-BENCH", "KH")
+    from referrals.views import ReferralViewSet
+
+    recipient, sender = _agency("KH-BENCH", "KH"), _agency("TH-BENCH", "TH")
+    referral = _sent_referral(sender, recipient)
     client, _ = services.api_client_create(
         actor=None,
-        agency=agency,
+        agency=recipient,
         name=f"bench-{secrets.token_hex(4)}",
-        role=Role.ADMIN,
-        scopes=["agency:admin"],
+        role=Role.OFFICER,
+        scopes=["referrals:read"],
     )
     raw = secrets.token_urlsafe(24)
     token = AccessToken(
         application=client.application,
-        scope="agency:admin",
+        scope="referrals:read",
         expires=timezone.now() + timedelta(hours=1),
     )
     token._raw_token, token.token = raw, ""
     token.save()
-    target = Membership.objects.get(user=_officer(agency).user)
     browser = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    url = f"/api/v1/agency/members/{target.pk}/"
+    url = f"/api/v1/referrals/{referral.pk}/"
 
     def timed() -> float:
         started = time.perf_counter()
@@ -184,10 +206,12 @@ def detail(requests: int) -> None:
     audited, unaudited = [], []
     for _ in range(requests):
         audited.append(timed())
-        with mock.patch.object(MemberViewSet, "audit_read", lambda self, obj: None):
+        with mock.patch.object(
+            ReferralViewSet, "audit_read", lambda self, obj, action="read": None
+        ):
             unaudited.append(timed())
     with_audit, without = statistics.median(audited), statistics.median(unaudited)
-    print(f"member detail GET, {requests} each, interleaved:")
+    print(f"referral detail GET, {requests} each, interleaved:")
     print(f"  median with audit row    {with_audit:.2f} ms (p90 {_p90(audited):.2f})")
     print(f"  median without audit row {without:.2f} ms (p90 {_p90(unaudited):.2f})")
     print(f"  cost of the audit row    {with_audit - without:.2f} ms")
