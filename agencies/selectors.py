@@ -1,24 +1,48 @@
 """Reads about agencies that follow a rule, and the one SQL path for object permissions."""
 
+from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Exists, OuterRef
 from guardian.utils import get_group_obj_perms_model
 
 from .models import Agency, ApiClient, Checkpoint, Membership
 
+# Permission rows change only when migrations run; post_migrate clears this (see apps.py).
+_permission_ids: dict[tuple[str, str, str], int] = {}
+
+
+def permission_id(model: type[models.Model], perm: str) -> int:
+    """The id of ``perm`` on ``model``, read once per process for all of the model's app."""
+    opts = model._meta
+    key = (opts.app_label, opts.model_name, f"{perm}_{opts.model_name}")
+    if key not in _permission_ids:
+        rows = Permission.objects.filter(content_type__app_label=opts.app_label).values_list(
+            "content_type__app_label", "content_type__model", "codename", "pk"
+        )
+        _permission_ids.update({(app, name, codename): pk for app, name, codename, pk in rows})
+        if key not in _permission_ids:
+            raise LookupError(f"Unknown permission {key[2]} on {opts.label}.")
+    return _permission_ids[key]
+
+
+def forget_permission_ids(**kwargs) -> None:
+    _permission_ids.clear()
+
 
 def agency_holds(model: type[models.Model], *, agency: Agency, perm: str) -> Exists:
     """An ``Exists`` that is true for rows on which the agency's group holds ``perm``.
 
-    It reads guardian's direct-FK table for the model through its unique
-    (group, permission, object) index: one subquery, never a Python loop.
+    It probes guardian's direct-FK table for the model through its unique
+    (group, permission, object) index with three equalities: one subquery, never a Python loop.
+    The permission is a literal id, not a join on its codename: the join hid from the planner
+    how many rows an agency holds, and it read them all rather than walk the newest cases.
     """
     perm_model = get_group_obj_perms_model(model)
     return Exists(
         perm_model.objects.filter(
             content_object=OuterRef("pk"),
             group_id=agency.group_id,
-            permission__codename=f"{perm}_{model._meta.model_name}",
+            permission_id=permission_id(model, perm),
         )
     )
 

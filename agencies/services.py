@@ -17,6 +17,7 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from .models import Agency, ApiClient, Membership
 from .roles import Role
+from .selectors import permission_id
 
 User = get_user_model()
 
@@ -258,15 +259,7 @@ def api_client_revoke(*, client: ApiClient) -> ApiClient:
 
 
 def _permission_ids(model: type[models.Model], perms: Iterable[str]) -> list[int]:
-    codenames = [f"{perm}_{model._meta.model_name}" for perm in perms]
-    found = list(
-        Permission.objects.filter(
-            content_type__app_label=model._meta.app_label, codename__in=codenames
-        ).values_list("pk", flat=True)
-    )
-    if len(found) != len(codenames):
-        raise LookupError(f"Unknown permissions {codenames} on {model._meta.label}.")
-    return found
+    return [permission_id(model, perm) for perm in perms]
 
 
 def agency_grant(*, agency: Agency, obj: models.Model, perms: Iterable[str]) -> None:
