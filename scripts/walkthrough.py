@@ -32,7 +32,9 @@ class Partner:
         )
         token.raise_for_status()
         self.http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-        step(agency, "POST /o/token/ (client credentials)", token.status_code, token.json()["scope"])
+        step(
+            agency, "POST /o/token/ (client credentials)", token.status_code, token.json()["scope"]
+        )
 
     def _register(self) -> dict:
         output = subprocess.run(  # noqa: S603
@@ -113,12 +115,19 @@ def main() -> None:
     )
     path = f"/api/v1/referrals/{referral['id']}/"
     sent = thailand.call("POST", f"{path}send/", 200)
-    print(f"  -> {sent['reference']}: acknowledge by {sent['acknowledge_due_at']}, answer by {sent['respond_due_at']}")
-    incoming = cambodia.call("GET", "/api/v1/referrals/?direction=incoming&status=sent", 200, note="incoming")
+    print(
+        f"  -> {sent['reference']}: acknowledge by {sent['acknowledge_due_at']}, "
+        f"answer by {sent['respond_due_at']}"
+    )
+    incoming = cambodia.call(
+        "GET", "/api/v1/referrals/?direction=incoming&status=sent", 200, note="incoming"
+    )
     assert any(r["id"] == referral["id"] for r in incoming["results"])
     cambodia.call("POST", f"{path}acknowledge/", 200, {"focal_point": "Ms Dara, MOSVY case desk"})
     cambodia.call("POST", f"{path}accept/", 200)
-    cambodia.call("POST", f"{path}messages/", 201, {"body": "Family traced in Poipet."}, note="message")
+    cambodia.call(
+        "POST", f"{path}messages/", 201, {"body": "Family traced in Poipet."}, note="message"
+    )
     thailand.call("GET", f"{path}messages/", 200, note="thread read")
 
     print("\nA return request at the Poipet - Aranyaprathet checkpoint")
@@ -142,7 +151,13 @@ def main() -> None:
         "POST",
         f"{path}verify/",
         200,
-        {"verification": {"identity_confirmed": True, "nationality_confirmed": True, "family_traced": True}},
+        {
+            "verification": {
+                "identity_confirmed": True,
+                "nationality_confirmed": True,
+                "family_traced": True,
+            }
+        },
     )
     thailand.call(
         "POST",
@@ -154,7 +169,12 @@ def main() -> None:
         "POST",
         f"{path}confirm_handover/",
         200,
-        {"handover": {"at": datetime.now(UTC).isoformat(), "received_by": "Poipet social affairs office"}},
+        {
+            "handover": {
+                "at": datetime.now(UTC).isoformat(),
+                "received_by": "Poipet social affairs office",
+            }
+        },
     )
     final = thailand.call("GET", path, 200)
     print(f"\nDone: {sent['reference']} accepted, {final['reference']} {final['status']}.")
