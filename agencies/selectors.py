@@ -1,5 +1,8 @@
 """Reads about agencies that follow a rule, and the one SQL path for object permissions."""
 
+import functools
+
+from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -27,6 +30,20 @@ def permission_id(model: type[models.Model], perm: str) -> int:
 
 def forget_permission_ids(**kwargs) -> None:
     _permission_ids.clear()
+
+
+@functools.cache
+def role_permissions(role: str) -> frozenset[str]:
+    """The model permissions (``app.codename``) the apps declare for ``role``.
+
+    The role groups are synced from these declarations on every migrate; reading them here
+    answers "may this role..." without two permission queries per request.
+    """
+    return frozenset(
+        label
+        for config in apps.get_app_configs()
+        for label in getattr(config, "role_permissions", {}).get(role, [])
+    )
 
 
 def agency_holds(model: type[models.Model], *, agency: Agency, perm: str) -> Exists:

@@ -3,7 +3,6 @@
 import uuid
 from collections.abc import Iterable
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -17,7 +16,7 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from .models import Agency, ApiClient, Membership
 from .roles import Role
-from .selectors import permission_id
+from .selectors import permission_id, role_permissions
 
 User = get_user_model()
 
@@ -42,11 +41,8 @@ def role_groups_sync(*, using: str = "default") -> None:
     """Create one group per role carrying the model permissions every app declares for it."""
     for role in Role:
         group, _ = Group.objects.using(using).get_or_create(name=role_group_name(role))
-        wanted = set()
-        for config in apps.get_app_configs():
-            wanted.update(getattr(config, "role_permissions", {}).get(role, []))
         query = models.Q(pk__in=[])
-        for label in wanted:
+        for label in role_permissions(role):
             app_label, codename = label.split(".", 1)
             query |= models.Q(content_type__app_label=app_label, codename=codename)
         group.permissions.set(Permission.objects.using(using).filter(query))

@@ -11,12 +11,12 @@ from .conftest import caller, draft_referral, new_referral, new_return, partner
 
 pytestmark = pytest.mark.django_db
 
-LIST_QUERIES = 4
-DETAIL_QUERIES = 5
+LIST_QUERIES = 2
+DETAIL_QUERIES = 3
 
 
 def _queries(client, url) -> int:
-    client.get(url)  # the first request warms the token's permission cache
+    client.get(url)  # the first request reads the process's permission ids
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200
