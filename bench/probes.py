@@ -26,7 +26,7 @@ from referrals.models import (
     ReturnStatus,
     Subject,
 )
-from referrals.scale import SEEDED_TABLES
+from referrals.scale import SEEDED_TABLES, analyze_seeded_tables
 from referrals.selectors import overdue_filter
 
 CASE_MODELS = (ReferralNotice, ReturnRequest)
@@ -210,7 +210,8 @@ def open_cases() -> dict:
 def remove_bench_writes() -> int:
     """Delete the cases the bench's API clients wrote, with their subjects and events.
 
-    Left in place, they would be the newest cases of the measured agency at the next run.
+    Left in place, they would be the newest cases of the measured agency at the next run; the
+    tables are vacuumed and analysed again, so plans do not depend on what earlier runs did.
     """
     removed = 0
     for model in CASE_MODELS:
@@ -222,6 +223,8 @@ def remove_bench_writes() -> int:
         Event.objects.filter(object_id__in=ids).delete()
         removed += model.objects.filter(id__in=ids).delete()[1].get(model._meta.label, 0)
         Subject.objects.filter(id__in=subjects).delete()
+    if removed:
+        analyze_seeded_tables()
     return removed
 
 

@@ -27,7 +27,7 @@ from .copy import write_batch
 from .directory import scale_agency, scale_directory
 from .seeder import Seeder
 
-__all__ = ["SEEDED_TABLES", "scale_agency", "seed_scale"]
+__all__ = ["SEEDED_TABLES", "analyze_seeded_tables", "scale_agency", "seed_scale"]
 
 SEEDED_TABLES = [
     Subject,
