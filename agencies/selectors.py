@@ -5,7 +5,8 @@ import functools
 from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Exists, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from guardian.utils import get_group_obj_perms_model
 
 from .models import Agency, ApiClient, Checkpoint, Membership
@@ -62,6 +63,22 @@ def agency_holds(model: type[models.Model], *, agency: Agency, perm: str) -> Exi
             permission_id=permission_id(model, perm),
         )
     )
+
+
+def agency_holds_flag(model: type[models.Model], *, agency: Agency, perm: str) -> Coalesce:
+    """True or false on each row: whether the agency's group holds ``perm`` on it.
+
+    For annotations. As an ``Exists`` in the select list, PostgreSQL may read every row the
+    agency holds into a hash to answer for a page of 50 (5 ms of the 8 of a list page at a
+    million cases); a scalar subquery is answered by one index probe per row.
+    """
+    perm_model = get_group_obj_perms_model(model)
+    probe = perm_model.objects.filter(
+        content_object=OuterRef("pk"),
+        group_id=agency.group_id,
+        permission_id=permission_id(model, perm),
+    ).values(held=Value(True))[:1]
+    return Coalesce(Subquery(probe, output_field=BooleanField()), Value(False))
 
 
 def restrict_to_agency(queryset: models.QuerySet, *, agency: Agency, perm: str = "view"):

@@ -181,7 +181,7 @@ def sweep(repeats: int = 5) -> dict:
     for _ in range(repeats):
         started = time.perf_counter()
         for name, query in queries.items():
-            rows[name] = len(list(query))
+            rows[name] = len(list(query.all()))
         timings.append(time.perf_counter() - started)
     plans = {name: query.explain(analyze=True, buffers=True) for name, query in queries.items()}
     return {

@@ -13,7 +13,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from agencies.models import Agency
-from agencies.selectors import agency_holds, restrict_to_agency
+from agencies.selectors import agency_holds_flag, restrict_to_agency
 from exchange.viewsets import ExchangeAPIView
 from referrals import services
 from referrals.models import ReferralNotice, ReferralStatus, Subject
@@ -40,8 +40,8 @@ def referral_page_floor(request):
     visible = restrict_to_agency(ReferralNotice.objects.all(), agency=agency, perm="view")
     page = (
         visible.annotate(
-            can_change=agency_holds(ReferralNotice, agency=agency, perm="change"),
-            can_respond=agency_holds(ReferralNotice, agency=agency, perm="respond"),
+            can_change=agency_holds_flag(ReferralNotice, agency=agency, perm="change"),
+            can_respond=agency_holds_flag(ReferralNotice, agency=agency, perm="respond"),
             sender=F("sender_agency__code"),
             recipient=F("recipient_agency__code"),
             **{f"subject_{name}": F(f"subject__{name}") for name in SUBJECT_FIELDS},

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from agencies.authentication import Caller
 from agencies.roles import Role
-from agencies.selectors import agency_holds, restrict_to_agency, role_permissions
+from agencies.selectors import agency_holds_flag, restrict_to_agency, role_permissions
 
 from .models import (
     CaseMessage,
@@ -52,8 +52,8 @@ def cases_visible_to(model, caller: Caller) -> QuerySet:
         )
     agency = caller.agency
     return restrict_to_agency(cases, agency=agency, perm="view").annotate(
-        can_change=agency_holds(model, agency=agency, perm="change"),
-        can_respond=agency_holds(model, agency=agency, perm="respond"),
+        can_change=agency_holds_flag(model, agency=agency, perm="change"),
+        can_respond=agency_holds_flag(model, agency=agency, perm="respond"),
     )
 
 
