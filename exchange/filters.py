@@ -1,9 +1,12 @@
 """Strict query filters: an unknown parameter or an empty value is a 400, never ignored."""
 
 import re
+from datetime import UTC
 
 import django_filters
 from django import forms
+from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 PAGING_PARAMETERS = {"cursor", "limit", "format"}
@@ -48,3 +51,20 @@ class StrictBooleanFilter(django_filters.ChoiceFilter):
         kwargs.setdefault("coerce", lambda value: value == "true")
         kwargs.setdefault("empty_value", None)
         super().__init__(**kwargs)
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time in UTC: PostgreSQL refuses the offsets beyond 15:59 that ISO allows."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None or timezone.is_naive(value):
+            return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError("This time is out of range.", code="invalid") from exc
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField

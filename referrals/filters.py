@@ -11,6 +11,7 @@ from exchange.filters import (
     NonEmptyCharFilter,
     StrictBooleanFilter,
     StrictFilterSet,
+    UtcIsoDateTimeFilter,
 )
 
 from .models import ReferralNotice, ReferralStatus, ReturnRequest, ReturnStatus
@@ -39,7 +40,7 @@ class CaseFilter(StrictFilterSet):
     )
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     overdue = StrictBooleanFilter(method="filter_overdue")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    updated_after = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
     reference = NonEmptyCharFilter(field_name="reference", lookup_expr="iexact")
 
     def _agency(self):

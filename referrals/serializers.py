@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.models import AgencyKind, Checkpoint, Country, Urgency
-from agencies.serializers import AgencyCodeField
+from agencies.serializers import AgencyCodeField, CodeField
 from exchange.representation import PlannedRepresentation
 
 from .models import (
@@ -229,7 +229,7 @@ class VisibleReferralField(serializers.PrimaryKeyRelatedField):
         return referrals_visible_to(self.context["caller"])
 
 
-class CheckpointCodeField(serializers.SlugRelatedField):
+class CheckpointCodeField(CodeField):
     default_error_messages = {"does_not_exist": "No active checkpoint has the code {value}."}
 
     def __init__(self, **kwargs):
