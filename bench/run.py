@@ -288,7 +288,8 @@ def git_commit() -> str:
         )
         return done.stdout.strip()
 
-    changed = git("status", "--porcelain", "--untracked-files=no")
+    # The results files change with every run; they are not what is measured.
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!BENCHMARKS.md")
     return git("rev-parse", "--short", "HEAD") + ("+changes" if changed else "")
 
 
