@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test check lint format schema services walkthrough bench-delivery clean
+.PHONY: venv run test check lint format schema services walkthrough bench bench-delivery clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -63,6 +63,11 @@ bench-delivery: venv services
 
 walkthrough: venv
 	$(BIN)/python scripts/walkthrough.py --base-url http://$(HOST):$(PORT)
+
+# Seeds (or reuses) the mekong_bench database, serves it with gunicorn and loads it with locust.
+bench: venv messages services
+	$(UV) sync --frozen --group bench --python $$($(PYTHON) -c 'import sys; print(sys.executable)')
+	BENCH_CASES=$${BENCH_CASES:-1000000} $(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var

@@ -29,9 +29,11 @@ class AgenciesConfig(AppConfig):
 
     def ready(self):
         from . import recorder, schema  # noqa: F401  (registers its check, the auth extension)
+        from .selectors import forget_permission_ids
         from .services import role_groups_sync
 
         def sync_role_groups(**kwargs):
             role_groups_sync(using=kwargs.get("using", "default"))
 
         post_migrate.connect(sync_role_groups, dispatch_uid="agencies.role_groups_sync", weak=False)
+        post_migrate.connect(forget_permission_ids, dispatch_uid="agencies.forget_permission_ids")

@@ -131,11 +131,25 @@ def seed_directory() -> dict[str, int]:
         for role in DEMO_ROLES:
             if _ensure_login(agency, role):
                 created["logins"] += 1
+    created["agreements"] = seed_agreements()
+    created["checkpoints"] = seed_checkpoints()
+    return created
+
+
+def seed_agreements() -> int:
+    """The three bilateral agreements with their default deadlines; returns how many were new."""
+    created = 0
     for country_a, country_b in AGREEMENTS:
         _, was_created = Agreement.objects.get_or_create(
             country_a=country_a, country_b=country_b, defaults={"reminder_hours_before": [24]}
         )
-        created["agreements"] += was_created
+        created += was_created
+    return created
+
+
+def seed_checkpoints() -> int:
+    """The border crossings and airports of the three pairs; returns how many were new."""
+    created = 0
     for code, name, name_local, country_a, country_b, kind in CHECKPOINTS:
         _, was_created = Checkpoint.objects.get_or_create(
             code=code,
@@ -147,7 +161,7 @@ def seed_directory() -> dict[str, int]:
                 "kind": kind,
             },
         )
-        created["checkpoints"] += was_created
+        created += was_created
     return created
 
 

@@ -55,7 +55,16 @@ class AgencySerializer(serializers.ModelSerializer):
         fields = ["code", "name", "name_local", "country", "kind", "language", "is_active"]
 
 
-class AgencyCodeField(serializers.SlugRelatedField):
+class CodeField(serializers.SlugRelatedField):
+    """A row named by its code; a code with a NUL character names none (PostgreSQL refuses it)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
+class AgencyCodeField(CodeField):
     """An agency named by its code; unknown or inactive codes are a validation error."""
 
     default_error_messages = {

@@ -6,7 +6,6 @@ Each change of who may do what is recorded in the audit trail in the same transa
 import uuid
 from collections.abc import Iterable
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -22,6 +21,7 @@ from .authentication import Caller
 from .models import Agency, ApiClient, AuditScope, Membership
 from .recorder import access_recorder
 from .roles import Role
+from .selectors import permission_id, role_permissions
 
 User = get_user_model()
 
@@ -61,11 +61,8 @@ def role_groups_sync(*, using: str = "default") -> None:
     """Create one group per role carrying the model permissions every app declares for it."""
     for role in Role:
         group, _ = Group.objects.using(using).get_or_create(name=role_group_name(role))
-        wanted = set()
-        for config in apps.get_app_configs():
-            wanted.update(getattr(config, "role_permissions", {}).get(role, []))
         query = models.Q(pk__in=[])
-        for label in wanted:
+        for label in role_permissions(role):
             app_label, codename = label.split(".", 1)
             query |= models.Q(content_type__app_label=app_label, codename=codename)
         group.permissions.set(Permission.objects.using(using).filter(query))
@@ -309,15 +306,7 @@ def api_client_revoke(*, actor: Caller | None, client: ApiClient) -> ApiClient:
 
 
 def _permission_ids(model: type[models.Model], perms: Iterable[str]) -> list[int]:
-    codenames = [f"{perm}_{model._meta.model_name}" for perm in perms]
-    found = list(
-        Permission.objects.filter(
-            content_type__app_label=model._meta.app_label, codename__in=codenames
-        ).values_list("pk", flat=True)
-    )
-    if len(found) != len(codenames):
-        raise LookupError(f"Unknown permissions {codenames} on {model._meta.label}.")
-    return found
+    return [permission_id(model, perm) for perm in perms]
 
 
 def agency_grant(*, agency: Agency, obj: models.Model, perms: Iterable[str]) -> None:

@@ -6,7 +6,7 @@ from django.utils import timezone
 from agencies.authentication import Caller
 from agencies.models import AuditScope
 from agencies.roles import Role
-from agencies.selectors import agency_holds, restrict_to_agency
+from agencies.selectors import agency_holds_flag, restrict_to_agency, role_permissions
 
 from .models import (
     CaseMessage,
@@ -56,8 +56,8 @@ def cases_visible_to(model, caller: Caller) -> QuerySet:
         )
     agency = caller.agency
     return restrict_to_agency(cases, agency=agency, perm="view").annotate(
-        can_change=agency_holds(model, agency=agency, perm="change"),
-        can_respond=agency_holds(model, agency=agency, perm="respond"),
+        can_change=agency_holds_flag(model, agency=agency, perm="change"),
+        can_respond=agency_holds_flag(model, agency=agency, perm="respond"),
     )
 
 
@@ -70,7 +70,11 @@ def returns_visible_to(caller: Caller) -> QuerySet[ReturnRequest]:
 
 
 def role_allows(caller: Caller, model, perm: str) -> bool:
-    return caller.user.has_perm(f"referrals.{perm}_{model._meta.model_name}")
+    """Whether the caller's role carries the model permission, as its role group does."""
+    if caller.user.is_superuser:
+        return True
+    label = f"referrals.{perm}_{model._meta.model_name}"
+    return caller.role is not None and label in role_permissions(caller.role)
 
 
 def caller_sides(caller: Caller, case) -> set[str]:

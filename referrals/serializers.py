@@ -6,7 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.models import AgencyKind, Checkpoint, Country, Urgency
-from agencies.serializers import AgencyCodeField, StrictJsonMixin
+from agencies.serializers import AgencyCodeField, CodeField, StrictJsonMixin
+from exchange.representation import PlannedRepresentation
 
 from .models import (
     ConsentStatus,
@@ -23,7 +24,7 @@ from .selectors import allowed_actions
 ISO_COUNTRY = r"^[A-Z]{2}$"
 
 
-class IdentityDocumentSerializer(serializers.Serializer):
+class IdentityDocumentSerializer(PlannedRepresentation, serializers.Serializer):
     type = serializers.ChoiceField(
         choices=[
             "passport",
@@ -38,21 +39,21 @@ class IdentityDocumentSerializer(serializers.Serializer):
     issuing_country = serializers.RegexField(ISO_COUNTRY)
 
 
-class HomeAddressSerializer(serializers.Serializer):
+class HomeAddressSerializer(PlannedRepresentation, serializers.Serializer):
     province = serializers.CharField(max_length=120, required=False, allow_blank=True)
     district = serializers.CharField(max_length=120, required=False, allow_blank=True)
     commune = serializers.CharField(max_length=120, required=False, allow_blank=True)
     village = serializers.CharField(max_length=120, required=False, allow_blank=True)
 
 
-class FamilyContactSerializer(serializers.Serializer):
+class FamilyContactSerializer(PlannedRepresentation, serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     relationship = serializers.CharField(max_length=60, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
-class ConsentSerializer(serializers.Serializer):
+class ConsentSerializer(PlannedRepresentation, serializers.Serializer):
     status = serializers.ChoiceField(
         source="consent_status", choices=ConsentStatus.choices, default=ConsentStatus.NOT_ASKED
     )
@@ -75,7 +76,7 @@ class ConsentSerializer(serializers.Serializer):
         return attrs
 
 
-class SubjectSerializer(serializers.ModelSerializer):
+class SubjectSerializer(PlannedRepresentation, serializers.ModelSerializer):
     """The person: nested in a case, never listed on its own."""
 
     aliases = serializers.ListField(
@@ -134,7 +135,7 @@ class AllowedActionsMixin(serializers.Serializer):
         return allowed_actions(self.context["caller"], obj)
 
 
-class ReferralSerializer(AllowedActionsMixin, serializers.ModelSerializer):
+class ReferralSerializer(PlannedRepresentation, AllowedActionsMixin, serializers.ModelSerializer):
     sender_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     recipient_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     subject = SubjectSerializer(read_only=True)
@@ -228,7 +229,7 @@ class VisibleReferralField(serializers.PrimaryKeyRelatedField):
         return referrals_visible_to(self.context["caller"])
 
 
-class CheckpointCodeField(serializers.SlugRelatedField):
+class CheckpointCodeField(CodeField):
     default_error_messages = {"does_not_exist": "No active checkpoint has the code {value}."}
 
     def __init__(self, **kwargs):
@@ -237,7 +238,7 @@ class CheckpointCodeField(serializers.SlugRelatedField):
         )
 
 
-class ReturnSerializer(AllowedActionsMixin, serializers.ModelSerializer):
+class ReturnSerializer(PlannedRepresentation, AllowedActionsMixin, serializers.ModelSerializer):
     sender_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     recipient_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     subject = SubjectSerializer(read_only=True)
@@ -356,7 +357,7 @@ class ShareSerializer(StrictJsonMixin, serializers.Serializer):
     revoked_at = serializers.DateTimeField(read_only=True)
 
 
-class RedactedReferralSerializer(serializers.ModelSerializer):
+class RedactedReferralSerializer(PlannedRepresentation, serializers.ModelSerializer):
     """What auditors see: exchange metadata, no subject, no free text."""
 
     sender_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -388,7 +389,7 @@ class RedactedReferralSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RedactedReturnSerializer(serializers.ModelSerializer):
+class RedactedReturnSerializer(PlannedRepresentation, serializers.ModelSerializer):
     """What auditors see of a return: metadata, no subject, no free text."""
 
     sender_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)

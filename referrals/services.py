@@ -17,7 +17,7 @@ from rest_framework import serializers
 
 from agencies.authentication import Caller
 from agencies.models import Agency, Agreement, Checkpoint
-from agencies.selectors import agency_holds
+from agencies.selectors import agency_holds_flag
 from agencies.services import agency_grant, agency_revoke
 from agencies.workdays import add_working_days
 from exchange.audit import audit_record
@@ -235,8 +235,8 @@ def _locked(model, case_id, actor: Caller):
         model.objects.select_for_update(of=("self",))
         .select_related("sender_agency", "recipient_agency", "subject")
         .annotate(
-            can_change=agency_holds(model, agency=agency, perm="change"),
-            can_respond=agency_holds(model, agency=agency, perm="respond"),
+            can_change=agency_holds_flag(model, agency=agency, perm="change"),
+            can_respond=agency_holds_flag(model, agency=agency, perm="respond"),
         )
         .get(pk=case_id)
     )

@@ -11,14 +11,14 @@ from .conftest import caller, draft_referral, new_referral, new_return, partner
 
 pytestmark = pytest.mark.django_db
 
-# Token, cases, the role's permissions, and the audit row: chain head, previous hash, the
-# row and its agencies.
-LIST_QUERIES = 7
-DETAIL_QUERIES = 7
+# The token, the cases (or the case), and the audit row: chain head, previous hash, the row
+# and its agencies. Role permissions come from the roles' declarations, not the database.
+LIST_QUERIES = 6
+DETAIL_QUERIES = 6
 
 
 def _queries(client, url) -> int:
-    client.get(url)  # the first request warms the token's permission cache
+    client.get(url)  # the first request reads the process's permission ids
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200
