@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -123,11 +122,16 @@ def _agreement_of(case) -> Agreement:
     return agreement_between(case.sender_agency.country, case.recipient_agency.country)
 
 
-def _check_parties(sender: Agency, recipient: Agency) -> Agreement:
+def _check_recipient(sender: Agency, recipient: Agency) -> None:
     if recipient.pk == sender.pk:
         raise ValidationError({"recipient_agency": _("The recipient must be another agency.")})
     if not recipient.is_active:
         raise ValidationError({"recipient_agency": _("The recipient agency is not active.")})
+
+
+def _check_parties(sender: Agency, recipient: Agency) -> Agreement:
+    """The recipient may receive from the sender, under a bilateral agreement."""
+    _check_recipient(sender, recipient)
     return agreement_between(sender.country, recipient.country)
 
 
@@ -162,14 +166,11 @@ def _save_subject(subject: Subject | None, fields: dict) -> Subject:
     return subject
 
 
-def _touch(case, now: datetime) -> None:
-    case.version = F("version") + 1
+def _save_change(case, now: datetime) -> None:
+    """Save a case locked by this transaction as its next version."""
+    case.version += 1
     case.updated_at = now
-
-
-def _save(case) -> None:
     case.save()
-    case.refresh_from_db(fields=["version"])
 
 
 @transaction.atomic
@@ -280,8 +281,7 @@ def case_update(
         setattr(case, name, value)
     if subject:
         _save_subject(case.subject, subject)
-    _touch(case, timezone.now())
-    _save(case)
+    _save_change(case, timezone.now())
     _record(actor, case, "updated")
     return case
 
@@ -306,11 +306,11 @@ def _transition(
             allowed_actions=workflow.allowed_actions(case.status, sides),
         )
     now = timezone.now()
-    apply(case, now)
+    agreement = _agreement_of(case)
+    apply(case, now, agreement)
     case.status = transition.target
-    case.next_reminder_at = next_reminder_at(case, _agreement_of(case), now)
-    _touch(case, now)
-    _save(case)
+    case.next_reminder_at = next_reminder_at(case, agreement, now)
+    _save_change(case, now)
     _record(actor, case, transition.target)
     return case
 
@@ -332,8 +332,8 @@ def _required(value: str, field: str) -> str:
 def referral_send(*, referral: ReferralNotice, actor: Caller, if_match: str | None = None):
     """Send a draft: the reference is allocated, the clocks start, the recipient can see it."""
 
-    def apply(case, now):
-        agreement = _check_parties(case.sender_agency, case.recipient_agency)
+    def apply(case, now, agreement):
+        _check_recipient(case.sender_agency, case.recipient_agency)
         case.reference = _allocate_reference(case, now)
         case.sent_at = now
         case.acknowledge_due_at = now + timedelta(hours=agreement.acknowledge_hours(case.urgency))
@@ -359,7 +359,7 @@ def referral_acknowledge(
     """The recipient confirms receipt and names its focal point; the acknowledgement clock stops."""
     focal_point = _required(focal_point, "focal_point")
 
-    def apply(case, now):
+    def apply(case, now, agreement):
         case.acknowledged_at = now
         case.focal_point = focal_point
 
@@ -374,7 +374,7 @@ def referral_acknowledge(
 
 
 def _answer(field: str, text_field: str | None = None, text: str = ""):
-    def apply(case, now):
+    def apply(case, now, agreement):
         case.acknowledged_at = case.acknowledged_at or now
         setattr(case, field, now)
         if text_field:
@@ -419,7 +419,7 @@ def referral_withdraw(
     """The sender withdraws the notice, with a reason."""
     reason = _required(reason, "reason")
 
-    def apply(case, now):
+    def apply(case, now, agreement):
         case.withdrawn_at = now
         case.withdrawal_reason = reason
 
@@ -440,7 +440,7 @@ def referral_close(
     """Either side closes an accepted case, recording the outcome."""
     outcome = _required(outcome, "outcome")
 
-    def apply(case, now):
+    def apply(case, now, agreement):
         case.closed_at = now
         case.outcome = outcome
 
@@ -458,8 +458,8 @@ def referral_close(
 def return_send(*, return_request: ReturnRequest, actor: Caller, if_match: str | None = None):
     """Request the return: the reference is allocated and the verification clock starts."""
 
-    def apply(case, now):
-        agreement = _check_parties(case.sender_agency, case.recipient_agency)
+    def apply(case, now, agreement):
+        _check_recipient(case.sender_agency, case.recipient_agency)
         case.reference = _allocate_reference(case, now)
         case.requested_at = now
         case.verification_due_at = add_working_days(
@@ -483,7 +483,7 @@ def return_acknowledge(
 ):
     """The country of origin confirms receipt of the request."""
 
-    def apply(case, now):
+    def apply(case, now, agreement):
         case.acknowledged_at = now
 
     return _transition(
@@ -502,7 +502,7 @@ def return_verify(
 ):
     """The country of origin confirms identity and nationality; a minor also needs family traced."""
 
-    def apply(case, now):
+    def apply(case, now, agreement):
         errors = {}
         for field in ("identity_confirmed", "nationality_confirmed"):
             if not verification.get(field):
@@ -554,7 +554,7 @@ def return_schedule(
 ):
     """Set (or move) the handover date and checkpoint."""
 
-    def apply(case, now):
+    def apply(case, now, agreement):
         if date < timezone.localdate():
             raise ValidationError({"date": _("The handover date cannot be in the past.")})
         _check_checkpoint(checkpoint, case.sender_agency, case.recipient_agency, "checkpoint")
@@ -578,7 +578,7 @@ def return_confirm_handover(
 ):
     """The country of origin confirms it received the person at the checkpoint."""
 
-    def apply(case, now):
+    def apply(case, now, agreement):
         handed_over = handover["at"]
         if handed_over > now + timedelta(minutes=5):
             raise serializers.ValidationError(
@@ -608,7 +608,7 @@ def return_cancel(
     """The sender cancels a return that has not ended, with a reason."""
     reason = _required(reason, "reason")
 
-    def apply(case, now):
+    def apply(case, now, agreement):
         case.cancelled_at = now
         case.cancellation_reason = reason
 
