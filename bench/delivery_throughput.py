@@ -56,8 +56,8 @@ def _create_database(database_url: str) -> None:
 
 
 def run(*, deliveries: int, workers: int, database_url: str) -> dict:
-    from tests.exchange.processes import CeleryWorker, RedisServer, wait_until
     from tests.exchange.receiver import WebhookReceiver
+    from tests.processes import CeleryWorker, RedisServer, wait_until
 
     workdir = Path(tempfile.mkdtemp(prefix="mekong-bench-"))
     redis = RedisServer(workdir).start()
