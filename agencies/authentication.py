@@ -66,16 +66,15 @@ class ApiClientTokenAuthentication(BaseAuthentication):
             raw = parts[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed("Malformed bearer token.") from exc
-        token = (
-            AccessToken.objects.select_related(
-                "application__api_client__service_user__membership__agency",
-                "application__api_client__agency",
-            )
-            .filter(token_checksum=hashlib.sha256(raw.encode()).hexdigest())
-            .first()
-        )
-        if token is None:
-            raise exceptions.AuthenticationFailed("The access token is invalid or has expired.")
+        # The checksum is unique: get() reads one row without ordering the table for first().
+        try:
+            token = AccessToken.objects.select_related(
+                "application__api_client__service_user__membership__agency"
+            ).get(token_checksum=hashlib.sha256(raw.encode()).hexdigest())
+        except AccessToken.DoesNotExist as exc:
+            raise exceptions.AuthenticationFailed(
+                "The access token is invalid or has expired."
+            ) from exc
         client = getattr(token.application, "api_client", None) if token.application else None
         # The audit trail names the client of a refused token.
         request._request.presented_api_client = client
@@ -83,9 +82,10 @@ class ApiClientTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("The access token is invalid or has expired.")
         if client is None or client.is_revoked or not client.service_user.is_active:
             raise exceptions.AuthenticationFailed("The API client has been revoked.")
-        if not client.agency.is_active:
-            raise exceptions.AuthenticationFailed("The client's agency is not active.")
         user = client.service_user
+        # The service user's membership is the client's agency: the one the caller acts for.
+        if not user.membership.agency.is_active:
+            raise exceptions.AuthenticationFailed("The client's agency is not active.")
         request._request._caller = Caller(
             user=user,
             membership=user.membership,

@@ -176,3 +176,17 @@ def test_inactive_agency_cannot_get_a_token(th_agency):
     )
     services.agency_update(actor=None, agency=th_agency, is_active=False)
     assert _token(client.client_id, secret).status_code == 401
+
+
+def test_deactivating_an_agency_stops_its_issued_tokens(th_agency):
+    client, secret = services.api_client_create(
+        actor=None, agency=th_agency, name="cms", role=Role.OFFICER, scopes=["referrals:read"]
+    )
+    token = _token(client.client_id, secret).json()["access_token"]
+    assert _bearer(token).get("/api/v1/me/").status_code == 200
+
+    services.agency_update(actor=None, agency=th_agency, is_active=False)
+
+    refused = _bearer(token).get("/api/v1/me/")
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "The client's agency is not active."
