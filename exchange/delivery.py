@@ -5,7 +5,8 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from celery import current_app
@@ -40,37 +41,44 @@ def attempt_time_limit() -> float:
     return settings.DELIVERY_LEASE.total_seconds() * 0.75
 
 
-def deliveries_plan(*, event: Event, agencies: Iterable[Agency]) -> list[Delivery]:
-    """Write the deliveries of a new event, in its transaction, and queue them on commit.
+def deliveries_plan(events: Sequence[tuple[Event, Iterable[Agency]]]) -> list[Delivery]:
+    """Write the deliveries of new events, in their transaction, and queue them on commit.
 
     One per active endpoint of each concerned agency that subscribes to the type, and one
     email per concerned agency with a notification address, except the agency that acted.
     """
-    agencies = [agency for agency in agencies if agency.is_active]
+    events = [(event, [a for a in agencies if a.is_active]) for event, agencies in events]
     now = timezone.now()
-    pending = {
-        "event": event,
-        "next_attempt_at": now,
-        "retry_until": now + settings.DELIVERY_RETRY_WINDOW,
-        "enqueued_at": now,
-    }
-    endpoints = WebhookEndpoint.objects.filter(agency__in=agencies, is_active=True)
-    deliveries = [
-        Delivery(
-            channel=Delivery.Channel.WEBHOOK,
-            agency_id=endpoint.agency_id,
-            endpoint=endpoint,
-            **pending,
-        )
-        for endpoint in endpoints
-        if endpoint.subscribes_to(event.type)
-    ]
-    if event.type not in NOT_EMAILED:
+    endpoints_of = defaultdict(list)
+    for endpoint in WebhookEndpoint.objects.filter(
+        agency__in={agency.pk for _, agencies in events for agency in agencies}, is_active=True
+    ):
+        endpoints_of[endpoint.agency_id].append(endpoint)
+    deliveries = []
+    for event, agencies in events:
+        pending = {
+            "event": event,
+            "next_attempt_at": now,
+            "retry_until": now + settings.DELIVERY_RETRY_WINDOW,
+            "enqueued_at": now,
+        }
         deliveries += [
-            Delivery(channel=Delivery.Channel.EMAIL, agency=agency, **pending)
+            Delivery(
+                channel=Delivery.Channel.WEBHOOK,
+                agency_id=endpoint.agency_id,
+                endpoint=endpoint,
+                **pending,
+            )
             for agency in agencies
-            if agency.pk != event.actor_agency_id and email_addresses(event, agency)[0]
+            for endpoint in endpoints_of[agency.pk]
+            if endpoint.subscribes_to(event.type)
         ]
+        if event.type not in NOT_EMAILED:
+            deliveries += [
+                Delivery(channel=Delivery.Channel.EMAIL, agency=agency, **pending)
+                for agency in agencies
+                if agency.pk != event.actor_agency_id and email_addresses(event, agency)[0]
+            ]
     Delivery.objects.bulk_create(deliveries)
     deliveries_enqueue_on_commit([delivery.pk for delivery in deliveries])
     return deliveries

@@ -1,5 +1,7 @@
 """Reads with a rule: which cases a caller sees, on which side it acts, what it may do."""
 
+from collections import defaultdict
+
 from django.db.models import BooleanField, Q, QuerySet, Value
 from django.utils import timezone
 
@@ -128,8 +130,22 @@ def shares_of(case, *, active_only: bool = False) -> QuerySet[Share]:
 
 def case_agencies(case) -> list:
     """The agencies an event about ``case`` concerns: the parties and the active shares."""
-    agencies = [case.sender_agency]
-    if case.status != DRAFT:
-        agencies.append(case.recipient_agency)
-        agencies += [share.agency for share in shares_of(case, active_only=True)]
-    return agencies
+    return cases_agencies([case])[case.pk]
+
+
+def cases_agencies(cases: list) -> dict:
+    """``case_agencies`` of cases of one kind, by case id, with one query for their shares."""
+    sent = [case for case in cases if case.status != DRAFT]
+    shared = defaultdict(list)
+    if sent:
+        field = case_field(sent[0])
+        for share in Share.objects.filter(
+            **{f"{field}__in": sent}, revoked_at__isnull=True
+        ).select_related("agency"):
+            shared[getattr(share, f"{field}_id")].append(share.agency)
+    return {
+        case.pk: [case.sender_agency]
+        if case.status == DRAFT
+        else [case.sender_agency, case.recipient_agency, *shared[case.pk]]
+        for case in cases
+    }

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,8 +22,9 @@ from agencies.workdays import add_working_days
 from exchange.audit import audit_record
 from exchange.counters import counter_next
 from exchange.etags import check_etag
+from exchange.models import Event
 from exchange.problems import Conflict, IllegalTransition
-from exchange.services import event_emit
+from exchange.services import event_emit, events_emit
 
 from .deadlines import next_reminder_at, reminders_due, running_clocks
 from .models import (
@@ -40,6 +41,7 @@ from .selectors import (
     caller_sides,
     case_agencies,
     case_field,
+    cases_agencies,
     role_allows,
     shares_of,
 )
@@ -694,38 +696,57 @@ def case_share_revoke(*, share: Share, actor: Caller) -> Share:
     return share
 
 
-def _remind(case, clock, threshold) -> bool:
-    """Send one reminder unless it was sent before; True when it is sent now."""
-    kind = KIND[type(case)]
-    identity = {
-        "case_type": kind,
-        "case_id": case.id,
-        "deadline": clock.name,
-        "threshold": threshold.key,
-    }
-    if Reminder.objects.filter(**identity).exists():
-        return False
-    agencies = case_agencies(case)
-    data = {
-        **_event_data(case),
-        "deadline": clock.name,
-        "due_at": _iso(clock.due_at),
-        "threshold": threshold.key,
-    }
-    try:
-        with transaction.atomic():
-            event = event_emit(
-                type=threshold.event_type,
-                object_type=kind,
-                object_id=case.id,
-                reference=case.reference or "",
-                agencies=agencies,
-                data=data,
+def _reminders_send(model, wanted: list[tuple]) -> int:
+    """Send the reminders (case, clock, threshold) not sent before; returns how many were sent.
+
+    The sweep holds the cases' rows locked, so no other sweep sends for them meanwhile: the
+    reminders found here are all of them, and each is sent once. One statement each for the
+    reminders already sent, the shares, and the events, their audience and deliveries.
+    """
+    kind = KIND[model]
+    sent_before = set(
+        Reminder.objects.filter(
+            case_type=kind, case_id__in={case.pk for case, _, _ in wanted}
+        ).values_list("case_id", "deadline", "threshold")
+    )
+    wanted = [
+        (case, clock, threshold)
+        for case, clock, threshold in wanted
+        if (case.pk, clock.name, threshold.key) not in sent_before
+    ]
+    audiences = cases_agencies(list({case.pk: case for case, _, _ in wanted}.values()))
+    events = events_emit(
+        [
+            (
+                Event(
+                    type=threshold.event_type,
+                    object_type=kind,
+                    object_id=case.id,
+                    reference=case.reference or "",
+                    data={
+                        **_event_data(case),
+                        "deadline": clock.name,
+                        "due_at": _iso(clock.due_at),
+                        "threshold": threshold.key,
+                    },
+                ),
+                audiences[case.pk],
             )
-            Reminder.objects.create(**identity, due_at=clock.due_at, event=event)
-    except IntegrityError:
-        return False  # another sweep sent it first
-    return True
+            for case, clock, threshold in wanted
+        ]
+    )
+    Reminder.objects.bulk_create(
+        Reminder(
+            case_type=kind,
+            case_id=case.id,
+            deadline=clock.name,
+            threshold=threshold.key,
+            due_at=clock.due_at,
+            event=event,
+        )
+        for (case, clock, threshold), event in zip(wanted, events, strict=True)
+    )
+    return len(events)
 
 
 def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> int:
@@ -747,7 +768,7 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
                 )
                 if not due:
                     break
-                agreements = {}
+                agreements, wanted = {}, []
                 for case in due:
                     pair = tuple(
                         sorted([case.sender_agency.country, case.recipient_agency.country])
@@ -755,10 +776,13 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
                     agreement = agreements.get(pair) or agreements.setdefault(
                         pair, _agreement_of(case)
                     )
-                    for clock in running_clocks(case):
-                        for threshold in reminders_due(clock, agreement, now):
-                            sent += _remind(case, clock, threshold)
+                    wanted += [
+                        (case, clock, threshold)
+                        for clock in running_clocks(case)
+                        for threshold in reminders_due(clock, agreement, now)
+                    ]
                     case.next_reminder_at = next_reminder_at(case, agreement, now)
+                sent += _reminders_send(model, wanted)
                 model.objects.bulk_update(due, ["next_reminder_at"])
     if sent:
         audit_record(actor=None, action="deadline.sweep", detail={"reminders": sent})

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from exchange.models import Event
 from referrals.models import ReferralNotice, Reminder
-from referrals.services import deadlines_sweep, referral_acknowledge
+from referrals.services import case_share, deadlines_sweep, referral_acknowledge
 
 from .conftest import caller, new_referral, new_return
 
@@ -92,3 +92,32 @@ def test_the_sweep_reads_only_due_rows(world):
         assert deadlines_sweep() == 1
     selects = [q["sql"] for q in captured if "FOR UPDATE" in q["sql"]]
     assert selects and all('"next_reminder_at" <=' in sql for sql in selects)
+
+
+def test_a_share_puts_the_third_agency_in_the_reminder_audience(world):
+    with time_machine.travel(SENT, tick=False):
+        case = new_referral(world, "sent")
+        case_share(case=case, actor=caller(world.th_sender), agency=world.kh_ngo)
+    _sweep_at(SENT + timedelta(hours=25), times=1)
+    event = Event.objects.get(object_id=case.id, type="deadline.approaching")
+    assert set(event.audience.values_list("agency__code", flat=True)) == {
+        "TH-MSDHS",
+        "KH-MOSVY",
+        "KH-NGO",
+    }
+
+
+def test_the_sweep_runs_as_many_queries_for_many_due_cases_as_for_one(world):
+    def sweep_queries(due_cases):
+        with time_machine.travel(SENT, tick=False):
+            for _ in range(due_cases):
+                new_referral(world, "sent")
+        with (
+            time_machine.travel(SENT + timedelta(hours=25), tick=False),
+            CaptureQueriesContext(connection) as captured,
+        ):
+            assert deadlines_sweep() == due_cases
+        return len(captured)
+
+    assert sweep_queries(1) == sweep_queries(6)
+    assert Reminder.objects.count() == 7
