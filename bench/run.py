@@ -308,16 +308,18 @@ def ratios(results: dict) -> dict:
                 label = f"{key.removesuffix('_ms')} at {CASES:,} / at 10,000"
                 found[label] = {"value": round(value, 2), "limit": 1.5, "met": value <= 1.5}
     if results.get("sweep_s") is not None:
-        found["sweep (s)"] = {
+        found["sweep at 1% due (s)"] = {
             "value": round(results["sweep_s"], 4),
             "limit": 1.0,
             "met": results["sweep_s"] < 1,
         }
     if results.get("verify_audit_s") is not None:
-        found["verify_audit (s)"] = {
-            "value": round(results["verify_audit_s"], 1),
+        # The target is for a million audit rows; the seeded table holds about five per case.
+        per_million = results["verify_audit_s"] * 1_000_000 / results["audit_rows"]
+        found["verify_audit per 1,000,000 audit rows (s)"] = {
+            "value": round(per_million, 1),
             "limit": 60,
-            "met": results["verify_audit_s"] < 60,
+            "met": per_million < 60,
         }
     return found
 
@@ -352,12 +354,14 @@ def markdown(results: dict) -> str:
     lines += [
         "",
         f"Queries per list request: {results['queries_list_10']} (limit 10), "
-        f"{results['queries_list_200']} (limit 200). Deadline sweep, a day ahead: "
-        f"{results['sweep_s'] * 1000:.1f} ms for {sum(results['sweep_due_cases'].values()):,} "
-        f"due cases and {results['sweep_reminders']:,} reminders sent, among "
-        f"{open_cases:,} open cases with a running clock ({overdue:,} overdue). verify_audit: "
-        + ("pending (no command yet)" if audit is None else f"{audit:.1f} s")
-        + f". Sequential scans on case or permission tables: {scans}.",
+        f"{results['queries_list_200']} (limit 200). Deadline sweep with 1% of the cases due: "
+        f"{results['sweep_s']:.2f} s for {sum(results['sweep_due_cases'].values()):,} due cases "
+        f"and {results['sweep_reminders']:,} reminders sent. As seeded, {open_cases:,} open "
+        f"cases have a running clock ({overdue:,} overdue); a day ahead the sweep sends "
+        f"{results['sweep_day_ahead_reminders']:,} reminders in "
+        f"{results['sweep_day_ahead_s'] * 1000:.1f} ms. verify_audit: {audit:.1f} s over "
+        f"{results['audit_rows']:,} audit rows. "
+        f"Sequential scans on case or permission tables: {scans}.",
         "",
         "| target | value | limit | met |",
         "|---|---:|---:|---|",
@@ -438,6 +442,7 @@ def main() -> None:
     results.update(probes.sweep())
     results["verify_audit_s"] = probes.verify_audit()
     results["table_rows"] = probes.table_rows()
+    results["audit_rows"] = results["table_rows"]["exchange.AuditEvent"]
     results["commit"] = git_commit()
     results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["ratios"] = ratios(results)
