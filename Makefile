@@ -55,7 +55,7 @@ check: lint
 	  ALLOWED_HOSTS=exchange.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Webhook deliveries per second to a local receiver with two worker processes (own redis-server).
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mekong_bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/mekong_bench_delivery
 BENCH_DELIVERIES ?= 2000
 bench-delivery: venv services
 	$(BIN)/python bench/delivery_throughput.py --deliveries $(BENCH_DELIVERIES) --workers 2 \
