@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -40,13 +41,17 @@ class SlaQuerySerializer(serializers.Serializer):
         unknown = sorted(set(self.initial_data) - {"from", "to", "country", "format"})
         if unknown:
             raise serializers.ValidationError(
-                {name: ["Unknown query parameter."] for name in unknown}
+                {name: [_("Unknown query parameter.")] for name in unknown}
             )
+        # An empty value would otherwise be taken as no value: refuse it, as the filters do.
+        empty = [name for name in ("country", "format") if self.initial_data.get(name) == ""]
+        if empty:
+            raise serializers.ValidationError({name: [_("Empty value.")] for name in empty})
         today = timezone.localdate()
         attrs["to"] = self._date("to", today)
         attrs["from"] = self._date("from", attrs["to"] - timedelta(days=DEFAULT_WINDOW_DAYS))
         if attrs["from"] > attrs["to"]:
-            raise serializers.ValidationError({"from": ["from is after to."]})
+            raise serializers.ValidationError({"from": [_("from is after to.")]})
         return attrs
 
     def _date(self, name: str, default: date) -> date:
@@ -56,7 +61,7 @@ class SlaQuerySerializer(serializers.Serializer):
         try:
             return date.fromisoformat(raw)
         except ValueError as exc:
-            raise serializers.ValidationError({name: ["A date such as 2026-04-30."]}) from exc
+            raise serializers.ValidationError({name: [_("A date such as 2026-04-30.")]}) from exc
 
 
 SLA_PARAMETERS = [

@@ -152,7 +152,14 @@ def test_a_vietnamese_auditor_sees_only_pairs_with_vietnam(world, history):
 
 @pytest.mark.parametrize(
     "query",
-    ["from=2026-03-10&to=2026-03-01", "from=yesterday", "country=ZZ", "colour=blue"],
+    [
+        "from=2026-03-10&to=2026-03-01",
+        "from=yesterday",
+        "country=ZZ",
+        "country=",
+        "format=",
+        "colour=blue",
+    ],
 )
 def test_bad_report_queries_are_400(world, query):
     response = _auditor(world).get(f"/api/v1/reports/sla/?{query}")
