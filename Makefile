@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test check lint format schema services walkthrough bench bench-delivery clean
+.PHONY: venv run test check lint format schema services walkthrough bench bench-breakdown bench-delivery clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -68,6 +68,10 @@ walkthrough: venv
 bench: venv messages services
 	$(UV) sync --frozen --group bench --python $$($(PYTHON) -c 'import sys; print(sys.executable)')
 	BENCH_CASES=$${BENCH_CASES:-1000000} $(BIN)/python -m bench.run
+
+# In-process: the list and the write with one part switched off at a time (after make bench).
+bench-breakdown: venv services
+	$(BIN)/python -m bench.breakdown
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var
