@@ -1,7 +1,7 @@
 """Benchmarks of the audit trail against a real database (not run by the test suite).
 
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/mekong_auditbench DEBUG=0 SECRET_KEY=bench \
-        API_RATE_LIMIT=100000/min
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/mekong_auditbench \
+        DEBUG=0 SECRET_KEY=bench API_RATE_LIMIT=100000/min
     createdb -h 127.0.0.1 -U postgres mekong_auditbench
     .venv/bin/python manage.py migrate -v 0
     .venv/bin/python scripts/bench_audit.py append --writers 1 2 4 8 --appends 400
