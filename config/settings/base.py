@@ -247,7 +247,8 @@ ACCESS_AUDIT_RECORDER = "exchange.audit.audit_record"
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT = timedelta(minutes=5)
 
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# The file broker ignores the host, but kombu warns on every publish when there is none.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
