@@ -181,8 +181,7 @@ def retry_at(
     if now >= retry_until:
         return None
     if retry_after is not None:
-        honoured = now + retry_after
-        return honoured if honoured <= retry_until else None
+        return now + retry_after if retry_after <= retry_until - now else None
     base = settings.DELIVERY_RETRY_BASE.total_seconds()
     ceiling = min(settings.DELIVERY_RETRY_CAP.total_seconds(), base * 2 ** min(attempts - 1, 32))
     return min(now + timedelta(seconds=random.uniform(0, ceiling)), retry_until)

@@ -8,6 +8,7 @@ from email.utils import parsedate_to_datetime
 from secrets import token_bytes
 
 import httpcore
+from django.conf import settings
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -54,11 +55,14 @@ def webhook_payload(delivery: Delivery) -> dict:
 
 
 def _retry_after(value: str | None) -> timedelta | None:
+    """The receiver's ``Retry-After``, no longer than the retry window (a later time is the
+    same answer: not within the window), or None when there is none or it is unreadable."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return timedelta(seconds=int(value))
+        window = settings.DELIVERY_RETRY_WINDOW.total_seconds()
+        return timedelta(seconds=min(int(value), window))
     try:
         at = parsedate_to_datetime(value)
     except (TypeError, ValueError):

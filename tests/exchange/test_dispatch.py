@@ -195,6 +195,19 @@ def test_retry_after_of_429_and_503_sets_the_next_attempt(
     assert timedelta(seconds=599) <= waited <= timedelta(seconds=602)
 
 
+@pytest.mark.parametrize("seconds", ["10000000000000", "9" * 30])
+def test_retry_after_beyond_any_date_ends_the_delivery_and_releases_it(
+    kh_agency, th_agency, emit, endpoint_for, seconds
+):
+    reply = Reply(status=503, headers={"Retry-After": seconds})
+    with WebhookReceiver(reply=lambda r, seen: reply) as receiver:
+        endpoint, _ = endpoint_for(kh_agency, receiver.url)
+        emit("referral.sent", sender=th_agency, recipient=kh_agency)
+        delivery = delivery_attempt(delivery_id=Delivery.objects.get(endpoint=endpoint).pk)
+    assert (delivery.state, delivery.last_status_code) == ("dead", 503)
+    assert delivery.lease_token is None and delivery.next_attempt_at is None
+
+
 def test_http_date_retry_after_is_honoured(kh_agency, th_agency, emit, endpoint_for):
     later = timezone.now() + timedelta(minutes=20)
     stamp = later.strftime("%a, %d %b %Y %H:%M:%S GMT")
