@@ -21,8 +21,9 @@ from rest_framework.settings import api_settings
 
 from agencies.authentication import caller_of
 from agencies.models import AuditScope, Country
+from agencies.permissions import IsAgencyMember
 from agencies.roles import Role
-from exchange.audit import audit_record
+from exchange.audit import audit_record, audit_request_denied
 from exchange.renderers import CsvStreamRenderer, csv_lines
 from exchange.viewsets import ExchangeAPIView
 
@@ -148,7 +149,8 @@ def oversight_page(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     caller = caller_of(request)
-    if caller is None or caller.role != Role.AUDITOR:
+    if not IsAgencyMember().has_permission(request, None) or caller.role != Role.AUDITOR:
+        audit_request_denied(request, status_code=403, object_type="sla_report")
         raise PermissionDenied
     query = SlaQuerySerializer(data=request.GET)
     valid = query.is_valid()

@@ -194,3 +194,17 @@ def test_the_oversight_page_for_auditors_in_their_language(world, history, clien
     assert '<html lang="km">' in html
     assert "TH-MSDHS" in html and "447" in html and "<svg" in html
     assert "http://" not in html.replace("http://testserver", "") and "https://" not in html
+
+
+def test_the_oversight_page_refuses_an_auditor_of_an_inactive_agency(world, client):
+    from agencies import services as agency_services
+    from agencies.roles import Role
+    from exchange.models import AuditEvent
+
+    from ..factories import member
+
+    client.force_login(member(world.kh_oversight, Role.AUDITOR))
+    agency_services.agency_update(actor=None, agency=world.kh_oversight, is_active=False)
+    assert client.get("/oversight/").status_code == 403
+    denied = AuditEvent.objects.filter(action="request.denied").latest("sequence")
+    assert (denied.status_code, denied.object_type) == (403, "sla_report")
