@@ -146,18 +146,30 @@ def webhook_endpoint_update(
     description: str | None = None,
     is_active: bool | None = None,
 ) -> WebhookEndpoint:
-    """Change an endpoint; enabling it again clears why it was disabled."""
+    """Change an endpoint; enabling it again clears why it was disabled.
+
+    Nothing to change changes nothing: no new version (a partner's ETag stays good), no audit.
+    """
     endpoint = _locked(endpoint)
-    if url is not None:
+    wanted = {
+        "url": url,
+        "event_types": None if event_types is None else event_types_clean(event_types),
+        "description": description,
+        "is_active": is_active,
+    }
+    changes = {
+        field: value
+        for field, value in wanted.items()
+        if value is not None and value != getattr(endpoint, field)
+    }
+    if not changes:
+        return endpoint
+    if "url" in changes:
         webhook_url_check(url)
-        endpoint.url = url
-    if event_types is not None:
-        endpoint.event_types = event_types_clean(event_types)
-    if description is not None:
-        endpoint.description = description
-    if is_active is not None:
-        endpoint.is_active = is_active
-        endpoint.disabled_reason = "" if is_active else "Disabled by an agency admin."
+    if "is_active" in changes:
+        changes["disabled_reason"] = "" if is_active else "Disabled by an agency admin."
+    for field, value in changes.items():
+        setattr(endpoint, field, value)
     endpoint.version = F("version") + 1
     endpoint.save()
     endpoint.refresh_from_db()

@@ -5,7 +5,7 @@ import pytest
 from agencies.roles import Role
 from exchange import services
 from exchange.delivery import delivery_attempt
-from exchange.models import Delivery, WebhookEndpoint
+from exchange.models import AuditEvent, Delivery, WebhookEndpoint
 
 from .receiver import Reply, WebhookReceiver
 
@@ -258,3 +258,17 @@ def test_an_agency_has_at_most_ten_endpoints(kh_admin, kh_agency):
         services.webhook_endpoint_create(agency=kh_agency, url=f"{PUBLIC_URL}/{n}")
     response = kh_admin.post(WEBHOOKS, {"url": PUBLIC_URL}, format="json")
     assert response.status_code == 400
+
+
+def test_an_update_that_changes_nothing_keeps_the_etag_and_writes_no_audit_row(kh_admin, kh_agency):
+    endpoint, _ = services.webhook_endpoint_create(
+        agency=kh_agency, url=PUBLIC_URL, description="case system"
+    )
+    url = f"{WEBHOOKS}{endpoint.pk}/"
+    etag = kh_admin.get(url)["ETag"]
+    audited = AuditEvent.objects.filter(action="webhook.updated").count()
+    for body in ({}, {"description": "case system", "url": PUBLIC_URL, "is_active": True}):
+        response = kh_admin.patch(url, body, format="json", HTTP_IF_MATCH=etag)
+        assert response.status_code == 200
+        assert response["ETag"] == etag
+    assert AuditEvent.objects.filter(action="webhook.updated").count() == audited
