@@ -54,7 +54,12 @@ class AgencyAdmin(SuperuserOnlyAdmin):
 
 @admin.register(Agreement)
 class AgreementAdmin(SuperuserOnlyAdmin):
+    """Deadlines may be amended, never removed: open cases and the reminder sweep read them."""
+
     list_display = ["__str__", "acknowledge_hours_routine", "respond_working_days_routine"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Checkpoint)

@@ -3,10 +3,10 @@
 import pytest
 from django.test import Client
 
-from agencies.models import Agency, ApiClient, Membership
+from agencies.models import Agency, Agreement, ApiClient, Membership
 from agencies.roles import Role
 
-from ..factories import api_client_with_token, member
+from ..factories import AgreementFactory, api_client_with_token, member
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +93,17 @@ def test_superuser_creates_an_oversight_agency_and_the_trail_records_it(
     assert (agency.audit_scope, agency.is_active) == ("all", True)
     [row] = audit_watch.new()
     assert (row.action, row.actor, row.object_id) == ("agency.created", root, str(agency.pk))
+
+
+def test_not_even_a_superuser_deletes_an_agreement(django_user_model):
+    agreement = AgreementFactory(country_a="KH", country_b="TH")
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    browser = Client()
+    browser.force_login(root)
+    assert (
+        browser.post(
+            f"/admin/agencies/agreement/{agreement.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert Agreement.objects.filter(pk=agreement.pk).exists()
