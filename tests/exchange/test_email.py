@@ -87,3 +87,26 @@ def test_missing_notification_address_at_send_time_is_dead(th_agency, kh_agency,
     delivery = Delivery.objects.get(event=event, channel="email")
     assert delivery_attempt(delivery_id=delivery.pk).state == "dead"
     assert mail.outbox == []
+
+
+def test_an_escalation_copies_the_late_agencys_active_admins_with_an_address(th_agency, emit):
+    from django.contrib.auth import get_user_model
+
+    from agencies.roles import Role
+
+    from ..factories import member
+
+    late = AgencyFactory(code="KH-MOI", country="KH")
+    boss = member(late, Role.ADMIN, username="kh-boss")
+    for username, role in [
+        ("kh-gone", Role.ADMIN),
+        ("kh-silent", Role.ADMIN),
+        ("kh-dara", Role.OFFICER),
+    ]:
+        member(late, role, username=username)
+    get_user_model().objects.filter(username="kh-gone").update(is_active=False)
+    get_user_model().objects.filter(username="kh-silent").update(email="")
+    event = emit("deadline.escalated", sender=th_agency, recipient=late)
+    _, message = _send_email_of(event, late)
+    assert message.to == [late.notification_email]
+    assert message.cc == [boss.email]

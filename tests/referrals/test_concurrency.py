@@ -1,14 +1,16 @@
 """Two sides acting at once: one winner, the other refused, nothing lost; no reference twice."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from exchange.models import Event
 from referrals import services
-from referrals.models import ReferralNotice
+from referrals.models import ReferralNotice, Reminder
 
 from .conftest import caller, draft_referral, new_referral, partner
 
@@ -71,3 +73,12 @@ def test_concurrent_sends_get_distinct_consecutive_references(world):
     assert references == [f"REF-TH-KH-2026-{n:06d}" for n in range(1, 7)]
     sequences = list(Event.objects.order_by("sequence").values_list("sequence", flat=True))
     assert sequences == list(range(sequences[0], sequences[0] + len(sequences)))
+
+
+def test_concurrent_sweeps_send_each_reminder_once(world):
+    cases = [new_referral(world, "sent") for _ in range(3)]
+    a_day_before_acknowledgement = timezone.now() + timedelta(hours=25)
+    sent = _race(*[lambda: services.deadlines_sweep(now=a_day_before_acknowledgement)] * 4)
+    assert sum(sent) == 3
+    assert Reminder.objects.filter(case_id__in=[case.id for case in cases]).count() == 3
+    assert Event.objects.filter(type="deadline.approaching").count() == 3

@@ -121,3 +121,13 @@ def test_the_sweep_runs_as_many_queries_for_many_due_cases_as_for_one(world):
 
     assert sweep_queries(1) == sweep_queries(6)
     assert Reminder.objects.count() == 7
+
+
+def test_the_answer_clock_is_reminded_once_the_referral_is_acknowledged(world):
+    with time_machine.travel(SENT, tick=False):
+        case = new_referral(world, "sent")
+    with time_machine.travel(SENT + timedelta(hours=2), tick=False):
+        referral_acknowledge(referral=case, actor=caller(world.kh_recipient), focal_point="Dara")
+    case.refresh_from_db()
+    _sweep_at(case.respond_due_at + timedelta(minutes=1))
+    assert _reminders(case) == [("respond", "due")]
