@@ -77,7 +77,9 @@ def deliveries_plan(events: Sequence[tuple[Event, Iterable[Agency]]]) -> list[De
             deliveries += [
                 Delivery(channel=Delivery.Channel.EMAIL, agency=agency, **pending)
                 for agency in agencies
-                if agency.pk != event.actor_agency_id and email_addresses(event, agency)[0]
+                if agency.pk != event.actor_agency_id
+                # The address first: only an escalation without one asks for the admins'.
+                and (agency.notification_email or email_addresses(event, agency)[0])
             ]
     Delivery.objects.bulk_create(deliveries)
     deliveries_enqueue_on_commit([delivery.pk for delivery in deliveries])

@@ -103,7 +103,7 @@ def email_addresses(event: Event, agency: Agency) -> tuple[list[str], list[str]]
     return (to, cc) if to else (cc, [])
 
 
-def event_email(*, delivery: Delivery) -> EmailMultiAlternatives:
+def event_email(*, delivery: Delivery, to: list[str], cc: list[str]) -> EmailMultiAlternatives:
     """The notification of a delivery's event to its agency, in the agency's language."""
     event, agency = delivery.event, delivery.agency
     with translation.override(agency.language):
@@ -112,7 +112,6 @@ def event_email(*, delivery: Delivery) -> EmailMultiAlternatives:
         text = render_to_string("exchange/email/event.txt", context)
         html = render_to_string("exchange/email/event.html", context)
     domain = urlsplit(settings.PUBLIC_BASE_URL).hostname or "mekong-exchange.local"
-    to, cc = email_addresses(event, agency)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
@@ -136,9 +135,10 @@ def email_send(delivery: Delivery) -> AttemptOutcome:
     agency = delivery.agency
     if not agency.is_active:
         return AttemptOutcome(permanent=True, error="The agency is not active.")
-    if not email_addresses(delivery.event, agency)[0]:
+    to, cc = email_addresses(delivery.event, agency)
+    if not to:
         return AttemptOutcome(permanent=True, error="The agency has no notification address.")
-    message = event_email(delivery=delivery)
+    message = event_email(delivery=delivery, to=to, cc=cc)
     try:
         message.send(using="default")
     except (smtplib.SMTPException, OSError) as exc:
