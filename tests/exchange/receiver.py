@@ -1,5 +1,6 @@
 """A real webhook receiver on 127.0.0.1: verifies signatures and deduplicates on webhook-id."""
 
+import json
 import threading
 import time
 from collections import Counter
@@ -27,6 +28,15 @@ class Reply:
     delay: float = 0.0
 
 
+def _event_of(received: Received) -> str:
+    """The event a message carries (its sequence), or the message itself when it names none."""
+    try:
+        data = json.loads(received.body)["data"]
+    except (ValueError, KeyError, TypeError):
+        return received.webhook_id
+    return str(data.get("sequence") or received.webhook_id)
+
+
 class WebhookReceiver:
     """Applies each message's effect once per ``webhook-id``, as a partner system should.
 
@@ -39,7 +49,9 @@ class WebhookReceiver:
         self.reply = reply or (lambda received, seen_before: Reply())
         self.received: list[Received] = []
         self.effects: dict[str, bytes] = {}
-        self.effects_applied: Counter[str] = Counter()
+        # Effects per event: a second one means the event came again under another webhook-id,
+        # which deduplicating on webhook-id cannot catch.
+        self.effects_per_event: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -66,7 +78,7 @@ class WebhookReceiver:
                 "requests": len(self.received),
                 "effects": len(self.effects),
                 "duplicates_seen": sum(n - 1 for n in counts.values()),
-                "duplicates_with_effect": sum(n - 1 for n in self.effects_applied.values()),
+                "duplicates_with_effect": sum(n - 1 for n in self.effects_per_event.values()),
             }
 
     def wait_for(self, condition, timeout: float = 30.0) -> bool:
@@ -99,7 +111,7 @@ class WebhookReceiver:
             seen_before = received.webhook_id in self.effects
             if received.verified is not False and not seen_before:
                 self.effects[received.webhook_id] = body
-                self.effects_applied[received.webhook_id] += 1
+                self.effects_per_event[_event_of(received)] += 1
             self.received.append(received)
         if received.verified is False:
             return Reply(status=401)
