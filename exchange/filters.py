@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions
 
 from .audit import audit_sequences_concerning
 from .models import AuditEvent, Delivery
@@ -19,6 +20,17 @@ PAGING_PARAMETERS = {"cursor", "limit", "format"}
 def _error(message: str, name: str) -> forms.ValidationError:
     # Messages are %-formatted again downstream: echo only the safe characters of the name.
     return forms.ValidationError(message % {"name": re.sub(r"[^\w.:-]", "?", name[:64])})
+
+
+def refuse_unknown_and_empty(params, *, known: set[str]) -> None:
+    """For views without a filter set: a 400 naming each unknown parameter and each empty one.
+
+    ``StrictFilterSet`` holds filter sets to the same rule.
+    """
+    errors = {name: [_("Unknown query parameter.")] for name in params if name not in known}
+    errors |= {name: [_("Empty value.")] for name in known if params.get(name) == ""}
+    if errors:
+        raise exceptions.ValidationError(errors)
 
 
 class StrictFilterSet(django_filters.FilterSet):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from django_filters import utils as filter_utils
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, status
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -26,7 +26,7 @@ from . import selectors, services
 from .audit import audit_events_visible_to, audit_record
 from .etags import IF_MATCH_PARAMETER as IF_MATCH
 from .etags import check_if_match, with_etag
-from .filters import AuditEventFilter, DeliveryFilter
+from .filters import AuditEventFilter, DeliveryFilter, refuse_unknown_and_empty
 from .idempotency import IDEMPOTENCY_KEY_PARAMETER as IDEMPOTENCY_KEY
 from .idempotency import idempotent
 from .models import AuditEvent, Delivery, WebhookEndpoint
@@ -123,14 +123,7 @@ def server_error(request):
 
 def _feed_query(params) -> tuple[int, int]:
     """``after`` and ``limit``; unknown or empty parameters are refused, never ignored."""
-    errors = {
-        name: [_("Unknown query parameter.")]
-        for name in params
-        if name not in ("after", "limit", "format")
-    }
-    errors |= {name: [_("Empty value.")] for name in ("after", "limit") if params.get(name) == ""}
-    if errors:
-        raise exceptions.ValidationError(errors)
+    refuse_unknown_and_empty(params, known={"after", "limit", "format"})
     query = EventFeedQuerySerializer(data=params)
     query.is_valid(raise_exception=True)
     return query.validated_data["after"], query.validated_data["limit"]

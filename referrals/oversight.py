@@ -24,6 +24,7 @@ from agencies.models import AuditScope, Country
 from agencies.permissions import IsAgencyMember
 from agencies.roles import Role
 from exchange.audit import audit_record, audit_request_denied
+from exchange.filters import refuse_unknown_and_empty
 from exchange.renderers import CsvStreamRenderer, csv_lines
 from exchange.viewsets import ExchangeAPIView
 
@@ -39,15 +40,8 @@ class SlaQuerySerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["json", "csv"], required=False)
 
     def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - {"from", "to", "country", "format"})
-        if unknown:
-            raise serializers.ValidationError(
-                {name: [_("Unknown query parameter.")] for name in unknown}
-            )
-        # An empty value would otherwise be taken as no value: refuse it, as the filters do.
-        empty = [name for name in ("country", "format") if self.initial_data.get(name) == ""]
-        if empty:
-            raise serializers.ValidationError({name: [_("Empty value.")] for name in empty})
+        # An empty value would otherwise be taken as no value: refused, as the filters do.
+        refuse_unknown_and_empty(self.initial_data, known={"from", "to", "country", "format"})
         today = timezone.localdate()
         attrs["to"] = self._date("to", today)
         attrs["from"] = self._date("from", attrs["to"] - timedelta(days=DEFAULT_WINDOW_DAYS))

@@ -81,7 +81,17 @@ def test_after_and_next_page_through_without_gaps_or_repeats(
 
 @pytest.mark.parametrize(
     "query",
-    ["after=-1", "after=abc", "after=1.5", "after=", "limit=0", "limit=201", "limit=", "since=3"],
+    [
+        "after=-1",
+        "after=abc",
+        "after=1.5",
+        "after=",
+        "limit=0",
+        "limit=201",
+        "limit=",
+        "format=",
+        "since=3",
+    ],
 )
 def test_bad_feed_parameters_are_400_problems(kh_agency, as_partner, query):
     response = as_partner(kh_agency, Role.OFFICER).get(f"{FEED}?{query}")
