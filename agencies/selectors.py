@@ -48,6 +48,15 @@ def role_permissions(role: str) -> frozenset[str]:
     )
 
 
+def _grants(model: type[models.Model], *, agency: Agency, perm: str) -> models.QuerySet:
+    """The agency group's rows of ``perm`` in the model's direct-FK table, for the outer row."""
+    return get_group_obj_perms_model(model).objects.filter(
+        content_object=OuterRef("pk"),
+        group_id=agency.group_id,
+        permission_id=permission_id(model, perm),
+    )
+
+
 def agency_holds(model: type[models.Model], *, agency: Agency, perm: str) -> Exists:
     """An ``Exists`` that is true for rows on which the agency's group holds ``perm``.
 
@@ -56,14 +65,7 @@ def agency_holds(model: type[models.Model], *, agency: Agency, perm: str) -> Exi
     The permission is a literal id, not a join on its codename: the join hid from the planner
     how many rows an agency holds, and it read them all rather than walk the newest cases.
     """
-    perm_model = get_group_obj_perms_model(model)
-    return Exists(
-        perm_model.objects.filter(
-            content_object=OuterRef("pk"),
-            group_id=agency.group_id,
-            permission_id=permission_id(model, perm),
-        )
-    )
+    return Exists(_grants(model, agency=agency, perm=perm))
 
 
 def agency_holds_flag(model: type[models.Model], *, agency: Agency, perm: str) -> Coalesce:
@@ -73,12 +75,7 @@ def agency_holds_flag(model: type[models.Model], *, agency: Agency, perm: str) -
     agency holds into a hash to answer for a page of 50 (5 ms of the 8 of a list page at a
     million cases); a scalar subquery is answered by one index probe per row.
     """
-    perm_model = get_group_obj_perms_model(model)
-    probe = perm_model.objects.filter(
-        content_object=OuterRef("pk"),
-        group_id=agency.group_id,
-        permission_id=permission_id(model, perm),
-    ).values(held=Value(True))[:1]
+    probe = _grants(model, agency=agency, perm=perm).values(held=Value(True))[:1]
     return Coalesce(Subquery(probe, output_field=BooleanField()), Value(False))
 
 

@@ -164,7 +164,8 @@ def audit_request_denied(
         # No one is signed in, but a refused token (expired, agency inactive) names its client.
         client = getattr(request, "presented_api_client", None)
         event.api_client = client
-        event.agency = client.agency if client else None
+        # The service user's membership was read with the token: the client's own agency.
+        event.agency = client.service_user.membership.agency if client else None
         event.on_behalf_of = getattr(request, "on_behalf_of", None) or ""
     return _append(event, ())
 

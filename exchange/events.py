@@ -32,6 +32,8 @@ EVENT_TYPES = {
     "deadline.escalated": _("Deadline passed two days ago: escalated"),
     "audit.checkpoint": _("Audit checkpoint"),
 }
+APPROACHING = "deadline.approaching"
+OVERDUE = "deadline.overdue"
 ESCALATED = "deadline.escalated"
 EVENT_TYPE_PREFIXES = sorted({name.split(".", 1)[0] for name in EVENT_TYPES})
 SUBSCRIBABLE = [*EVENT_TYPES, *(f"{prefix}.*" for prefix in EVENT_TYPE_PREFIXES)]

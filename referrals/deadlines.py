@@ -4,12 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from agencies.models import Agreement
+from exchange.events import APPROACHING, ESCALATED, OVERDUE
 
 from .models import ReferralNotice, ReferralStatus, ReturnStatus
-
-APPROACHING = "deadline.approaching"
-OVERDUE = "deadline.overdue"
-ESCALATED = "deadline.escalated"
 
 
 @dataclass(frozen=True)

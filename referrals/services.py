@@ -756,7 +756,7 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
     locked with SKIP LOCKED so that concurrent sweeps share the work instead of repeating it.
     """
     now = now or timezone.now()
-    sent = 0
+    sent, agreements = 0, {}
     for model in (ReferralNotice, ReturnRequest):
         while True:
             with transaction.atomic():
@@ -768,14 +768,14 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
                 )
                 if not due:
                     break
-                agreements, wanted = {}, []
+                wanted = []
                 for case in due:
                     pair = tuple(
                         sorted([case.sender_agency.country, case.recipient_agency.country])
                     )
-                    agreement = agreements.get(pair) or agreements.setdefault(
-                        pair, _agreement_of(case)
-                    )
+                    if pair not in agreements:
+                        agreements[pair] = _agreement_of(case)
+                    agreement = agreements[pair]
                     wanted += [
                         (case, clock, threshold)
                         for clock in running_clocks(case)

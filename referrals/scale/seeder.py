@@ -7,10 +7,10 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 
-from django.contrib.auth.models import Permission
 from django.db import connection
 
 from agencies.models import Agreement, Checkpoint
+from agencies.selectors import permission_id
 from exchange.audit import AUDIT_SEQUENCE, GENESIS_HASH, HASHED_FIELDS, row_hash
 from exchange.models import AuditEvent, AuditEventAgency, Counter, Event, EventAudience
 from exchange.services import EVENT_SEQUENCE
@@ -108,12 +108,6 @@ class Seeder:
         self.checkpoints = defaultdict(list)
         for checkpoint in Checkpoint.objects.filter(is_active=True):
             self.checkpoints[(checkpoint.country_a, checkpoint.country_b)].append(checkpoint.pk)
-        self.permissions = {
-            (p.content_type.model, p.codename.split("_", 1)[0]): p.pk
-            for p in Permission.objects.filter(content_type__app_label="referrals").select_related(
-                "content_type"
-            )
-        }
         self.recent_referrals: list[dict] = []
 
     def uuid(self) -> uuid.UUID:
@@ -194,7 +188,7 @@ class Seeder:
             batch.add(
                 PERMISSION_MODELS[model],
                 group_id=agency.group_id,
-                permission_id=self.permissions[(model._meta.model_name, perm)],
+                permission_id=permission_id(model, perm),
                 content_object_id=case_id,
             )
 
