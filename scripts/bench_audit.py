@@ -168,10 +168,6 @@ def _sent_referral(sender: Agency, recipient: Agency):
     return cases.referral_send(referral=referral, actor=actor)
 
 
-def _no_audit(view, obj, action="read") -> None:
-    """The view's read recorder, switched off for the comparison."""
-
-
 def detail(requests: int) -> None:
     from referrals.views import ReferralViewSet
 

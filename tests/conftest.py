@@ -133,6 +133,12 @@ def as_partner():
 
 
 @pytest.fixture
+def kh_admin(kh_agency, as_partner):
+    """The partner system of KH-MOSVY's admin, with the agency:admin scope."""
+    return as_partner(kh_agency, Role.ADMIN, scopes=["agency:admin"])
+
+
+@pytest.fixture
 def kh_admin_browser(kh_agency):
     """The admin site, signed in as an admin of KH-MOSVY."""
     browser = Client()

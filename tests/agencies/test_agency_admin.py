@@ -10,11 +10,6 @@ from ..factories import member
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def kh_admin(kh_agency, as_partner):
-    return as_partner(kh_agency, Role.ADMIN, scopes=["agency:admin"])
-
-
 def test_members_list_shows_only_own_agency(kh_agency, th_agency, kh_admin):
     member(kh_agency, Role.OFFICER, username="kh-one")
     member(th_agency, Role.OFFICER, username="th-one")

@@ -52,7 +52,10 @@ def test_an_agency_never_sees_another_agencys_events(
 ):
     emit("referral.sent", sender=th_agency, recipient=kh_agency)
     emit("referral.sent", sender=kh_agency, recipient=th_agency)
-    assert as_partner(vn_agency, Role.OFFICER).get(FEED).json()["results"] == []
+    own = emit("referral.sent", sender=th_agency, recipient=vn_agency)
+    feed = as_partner(vn_agency, Role.OFFICER).get(FEED)
+    assert feed.status_code == 200
+    assert [event["sequence"] for event in feed.json()["results"]] == [own.sequence]
 
 
 def test_a_share_adds_the_third_agency_from_then_on(

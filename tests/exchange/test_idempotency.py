@@ -15,11 +15,6 @@ pytestmark = pytest.mark.django_db
 BODY = {"name": "case-system", "role": "viewer", "scopes": ["referrals:read"]}
 
 
-@pytest.fixture
-def kh_admin(kh_agency, as_partner):
-    return as_partner(kh_agency, Role.ADMIN, scopes=["agency:admin"])
-
-
 def test_repeat_returns_the_stored_response(kh_admin):
     first = kh_admin.post(
         "/api/v1/agency/clients/", BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-1"

@@ -11,6 +11,7 @@ from agencies.models import Checkpoint
 from agencies.roles import Role
 from referrals import services
 from referrals.demo import REFERRAL_PATHS, RETURN_PATHS, drive, referral_steps, return_steps
+from referrals.models import Reminder
 
 from ..factories import (
     AgencyFactory,
@@ -150,3 +151,8 @@ def new_return(world, status="draft", **kwargs):
     return_request = draft_return(world, sender=sender, **kwargs)
     steps = return_steps(return_request, sender=sender, recipient=recipient)
     return drive(return_request, steps, RETURN_PATHS[status])
+
+
+def reminders_of(case) -> list[tuple[str, str]]:
+    """The (deadline, threshold) of each reminder sent about ``case``."""
+    return sorted(Reminder.objects.filter(case_id=case.id).values_list("deadline", "threshold"))

@@ -12,7 +12,7 @@ from exchange.models import Event
 from referrals.models import ReferralNotice, Reminder
 from referrals.services import case_share, deadlines_sweep, referral_acknowledge
 
-from .conftest import caller, new_referral, new_return
+from .conftest import caller, new_referral, new_return, reminders_of
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +24,6 @@ def _sweep_at(moment, times=2):
         return [deadlines_sweep() for _ in range(times)]
 
 
-def _reminders(case):
-    return sorted(Reminder.objects.filter(case_id=case.id).values_list("deadline", "threshold"))
-
-
 def test_each_threshold_is_reminded_exactly_once(world):
     with time_machine.travel(SENT, tick=False):
         case = new_referral(world, "sent")  # routine: acknowledge within 48 hours
@@ -36,7 +32,7 @@ def test_each_threshold_is_reminded_exactly_once(world):
     assert _sweep_at(SENT + timedelta(hours=48, minutes=1)) == [1, 0]  # due
     assert _sweep_at(SENT + timedelta(hours=72, minutes=1)) == [1, 0]  # a day overdue
     assert _sweep_at(SENT + timedelta(hours=96, minutes=1)) == [2, 0]  # two days: escalated
-    assert _reminders(case) == [
+    assert reminders_of(case) == [
         ("acknowledge", "before-24h"),
         ("acknowledge", "due"),
         ("acknowledge", "escalated"),
@@ -61,22 +57,22 @@ def test_a_stopped_clock_is_not_reminded(world):
         deadlines_sweep()
         referral_acknowledge(referral=case, actor=caller(world.kh_recipient), focal_point="Dara")
     _sweep_at(SENT + timedelta(hours=100))
-    assert [t for d, t in _reminders(case) if d == "acknowledge"] == ["before-24h"]
+    assert [t for d, t in reminders_of(case) if d == "acknowledge"] == ["before-24h"]
 
 
 def test_a_sweep_after_downtime_sends_the_latest_reminder_not_a_burst(world):
     with time_machine.travel(SENT, tick=False):
         case = new_referral(world, "sent")
     _sweep_at(SENT + timedelta(hours=48 + 24 * 5 + 1), times=1)
-    assert _reminders(case) == [("acknowledge", "escalated"), ("acknowledge", "overdue-5")]
+    assert reminders_of(case) == [("acknowledge", "escalated"), ("acknowledge", "overdue-5")]
 
 
-def test_return_verification_reminders(world):
+def test_return_verificationreminders_of(world):
     with time_machine.travel(SENT, tick=False):
         case = new_return(world, "requested")
     case.refresh_from_db()
     _sweep_at(case.verification_due_at + timedelta(minutes=1))
-    assert _reminders(case) == [("verification", "due")]
+    assert reminders_of(case) == [("verification", "due")]
 
 
 def test_the_sweep_reads_only_due_rows(world):
@@ -130,4 +126,4 @@ def test_the_answer_clock_is_reminded_once_the_referral_is_acknowledged(world):
         referral_acknowledge(referral=case, actor=caller(world.kh_recipient), focal_point="Dara")
     case.refresh_from_db()
     _sweep_at(case.respond_due_at + timedelta(minutes=1))
-    assert _reminders(case) == [("respond", "due")]
+    assert reminders_of(case) == [("respond", "due")]

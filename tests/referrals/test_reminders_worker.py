@@ -7,18 +7,13 @@ import time_machine
 from django.utils import timezone
 
 from exchange.models import Delivery, Event
-from referrals.models import Reminder
 from referrals.services import deadlines_sweep
 from referrals.tasks import sweep_deadlines
 
 from ..processes import wait_until
-from .conftest import new_referral
+from .conftest import new_referral, reminders_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _reminders(case):
-    return sorted(Reminder.objects.filter(case_id=case.id).values_list("deadline", "threshold"))
 
 
 def test_each_reminder_once_across_sweeps_and_a_worker_restart(world, start_worker):
@@ -30,7 +25,7 @@ def test_each_reminder_once_across_sweeps_and_a_worker_restart(world, start_work
 
     first = start_worker("reminders-a", beat=False)
     sweep_deadlines.delay()
-    assert wait_until(lambda: len(_reminders(case)) == 2, timeout=60), first.log()
+    assert wait_until(lambda: len(reminders_of(case)) == 2, timeout=60), first.log()
     first.stop()
 
     second = start_worker("reminders-b", beat=True)  # beat sweeps what the first left queued
@@ -41,7 +36,7 @@ def test_each_reminder_once_across_sweeps_and_a_worker_restart(world, start_work
         lambda: not Delivery.objects.filter(state__in=Delivery.OPEN_STATES).exists(), timeout=90
     ), second.log()
 
-    assert _reminders(case) == [("acknowledge", "before-24h"), ("acknowledge", "due")]
+    assert reminders_of(case) == [("acknowledge", "before-24h"), ("acknowledge", "due")]
     types = list(
         Event.objects.filter(object_id=case.id, type__startswith="deadline.")
         .order_by("sequence")
