@@ -1,5 +1,7 @@
 """Webhook endpoints and deliveries through the API: own agency only, secret shown once."""
 
+import socket
+
 import pytest
 
 from agencies.roles import Role
@@ -106,6 +108,8 @@ def test_session_admin_manages_webhooks(kh_agency, as_member):
         "https://[::1]/hook",
         "https://[fd00:ec2::254]/hook",
         "https://[::ffff:10.0.0.1]/hook",
+        "https://[64:ff9b::a00:1]/hook",  # 10.0.0.1 through NAT64
+        "https://[2002:a00:1::1]/hook",  # 10.0.0.1 through 6to4
         "https://100.64.0.1/hook",
         "https://224.0.0.1/hook",
         "http://93.184.215.14/hook",
@@ -117,6 +121,18 @@ def test_private_or_unsafe_targets_are_refused_at_create(kh_admin, url):
     response = kh_admin.post(WEBHOOKS, {"url": url}, format="json")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
+    assert "url" in response.json()["errors"]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_host_with_one_private_address_among_public_ones_is_refused(kh_admin, monkeypatch):
+    def resolve(host, port, **kwargs):
+        answers = ["93.184.215.14", "10.0.0.1"] if host == "mixed.example.org" else []
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in answers]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    response = kh_admin.post(WEBHOOKS, {"url": "https://mixed.example.org/hook"}, format="json")
+    assert response.status_code == 400
     assert "url" in response.json()["errors"]
     assert not WebhookEndpoint.objects.exists()
 
