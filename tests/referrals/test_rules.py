@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.utils import timezone
 
 from agencies.roles import Role
 from exchange.etags import etag_of
@@ -342,6 +343,41 @@ def test_auditors_see_metadata_without_personal_data(world):
         partner(world.vn_oversight, Role.AUDITOR).get(f"/api/v1/referrals/{case.id}/").status_code
         == 404
     )
+
+
+def test_auditors_see_return_metadata_without_personal_data(world):
+    canary = "Canaryname Zz"
+    case = new_return(world, "scheduled", subject=subject_data(given_name=canary))
+    path = f"/api/v1/returns/{case.id}/"
+    partner(world.th_sender).post(f"{path}messages/", {"body": f"About {canary}"}, format="json")
+    handover = partner(world.kh_recipient).post(
+        f"{path}confirm_handover/",
+        {
+            "handover": {
+                "at": timezone.now().isoformat(),
+                "received_by": canary,
+                "notes": f"Met by {canary}",
+            }
+        },
+        format="json",
+        HTTP_IF_MATCH="*",
+    )
+    assert handover.status_code == 200
+    assert canary in partner(world.th_sender).get(path).content.decode()  # the parties see it
+    auditor = partner(world.kh_oversight, Role.AUDITOR)
+    for url in (
+        path,
+        "/api/v1/returns/",
+        f"{path}messages/",
+        "/api/v1/audit-events/",
+        "/api/v1/audit-events/?format=csv",
+        "/api/v1/events/",
+    ):
+        response = auditor.get(url)
+        assert response.status_code == 200, url
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        assert canary not in content.decode(), url
+    assert auditor.get(path).json()["status"] == "handed_over"
 
 
 def test_messages_thread_between_the_two_sides(world):
