@@ -380,6 +380,25 @@ def test_auditors_see_return_metadata_without_personal_data(world):
     assert auditor.get(path).json()["status"] == "handed_over"
 
 
+def test_an_international_auditor_reads_every_sent_case_redacted_and_no_draft(world):
+    from ..factories import AgencyFactory
+
+    iom = AgencyFactory(code="IOM-ROB", country="LA", kind="oversight", audit_scope="all")
+    th = partner(world.th_sender)
+    sent = th.post("/api/v1/referrals/", referral_payload("VN-MOLISA"), format="json").json()
+    th.post(f"/api/v1/referrals/{sent['id']}/send/")
+    draft = th.post("/api/v1/referrals/", referral_payload("VN-MOLISA"), format="json").json()
+    kh_only = new_referral(world, "sent")
+
+    listed = partner(iom, Role.AUDITOR).get("/api/v1/referrals/").json()["results"]
+    assert {case["id"] for case in listed} == {sent["id"], str(kh_only.id)}
+    assert all("subject" not in case and "summary" not in case for case in listed)
+    assert all(case["status"] == "sent" for case in listed)
+    assert partner(iom, Role.AUDITOR).get(f"/api/v1/referrals/{draft['id']}/").status_code == 404
+    national = partner(world.kh_oversight, Role.AUDITOR)
+    assert national.get(f"/api/v1/referrals/{sent['id']}/").status_code == 404
+
+
 def test_messages_thread_between_the_two_sides(world):
     case = new_referral(world, "acknowledged")
     th, kh = partner(world.th_sender), partner(world.kh_recipient, **{})
