@@ -170,3 +170,17 @@ def test_every_change_has_a_chained_audit_row_that_verifies(seeded):
     report = audit_chain_verify()
     assert report.intact, report
     assert report.head.sequence == AuditEvent.objects.count()
+
+
+def test_a_case_with_a_running_clock_is_due_a_reminder_and_no_other_is(seeded):
+    from referrals.deadlines import running_clocks
+
+    cases = [
+        case
+        for model in (ReferralNotice, ReturnRequest)
+        for case in model.objects.select_related("sender_agency", "recipient_agency")
+    ]
+    running = [case for case in cases if running_clocks(case)]
+    assert running
+    assert all(case.next_reminder_at is not None for case in running)
+    assert all(case.next_reminder_at is None for case in cases if not running_clocks(case))
