@@ -47,6 +47,7 @@ schema: venv
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
 check: lint
+	$(BIN)/lint-imports
 	mkdir -p var
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file var/openapi.check.yaml
 	diff -u openapi.yaml var/openapi.check.yaml || (echo "openapi.yaml is stale: run 'make schema'" && exit 1)

@@ -28,7 +28,7 @@ class AgenciesConfig(AppConfig):
     }
 
     def ready(self):
-        from . import recorder, schema  # noqa: F401  (registers its check, the auth extension)
+        from . import schema  # noqa: F401  (registers the auth extension)
         from .selectors import forget_permission_ids
         from .services import role_groups_sync
 

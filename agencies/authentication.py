@@ -9,6 +9,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from .models import Agency, ApiClient, Membership
+from .roles import Role
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class Caller:
     @property
     def role(self) -> str | None:
         return self.membership.role if self.membership else None
+
+    @property
+    def is_auditor(self) -> bool:
+        """An auditor of an agency (a superuser reads as a platform operator, not as one)."""
+        return self.role == Role.AUDITOR and not self.user.is_superuser
 
     def has_scope(self, scope: str) -> bool:
         return self.scopes is None or scope in self.scopes
@@ -49,6 +55,16 @@ def caller_of(request) -> Caller | None:
     )
     request._caller = caller
     return caller
+
+
+def caller_identity(request) -> str | None:
+    """The key rate limits and idempotency keys are counted under: the API client or the person."""
+    caller = caller_of(request)
+    if caller is None:
+        return None
+    if caller.api_client is not None:
+        return f"client:{caller.api_client.pk}"
+    return f"user:{caller.user.pk}"
 
 
 class ApiClientTokenAuthentication(BaseAuthentication):

@@ -2,7 +2,7 @@
 
 import django_filters
 
-from exchange.filters import StrictFilterSet
+from protocol.filters import StrictFilterSet
 
 from .models import Agency, AgencyKind, Checkpoint, Country
 

@@ -5,11 +5,11 @@ import functools
 from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.db import models
-from django.db.models import BooleanField, Exists, OuterRef, Subquery, Value
+from django.db.models import BooleanField, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from guardian.utils import get_group_obj_perms_model
 
-from .models import Agency, ApiClient, Checkpoint, Membership
+from .models import Agency, ApiClient, AuditScope, Checkpoint, Membership
 from .roles import Role
 
 # Permission rows change only when migrations run; post_migrate clears this (see apps.py).
@@ -114,3 +114,24 @@ def admin_emails_of(agency: Agency) -> list[str]:
         .exclude(user__email="")
         .values_list("user__email", flat=True)
     )
+
+
+def audit_reach(agency: Agency) -> dict | None:
+    """The parties an auditor of ``agency`` oversees, as lookups on an agency; None: every one.
+
+    The one auditor-scope rule: case lists, the audit trail and the SLA report all read it.
+    Only platform operators set an agency's audit scope.
+    """
+    if agency.audit_scope == AuditScope.ALL:
+        return None
+    return {"country": agency.country}
+
+
+def parties_in_reach(reach: dict | None, *parties: str) -> Q:
+    """Rows one of whose ``parties`` (agency relations) is within an auditor's reach."""
+    if reach is None:
+        return Q()
+    condition = Q()
+    for party in parties:
+        condition |= Q(**{f"{party}__{lookup}": value for lookup, value in reach.items()})
+    return condition

@@ -17,9 +17,10 @@ from guardian.utils import get_group_obj_perms_model
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 
+from protocol.hooks import audit_recorder
+
 from .authentication import Caller
 from .models import Agency, ApiClient, AuditScope, Membership
-from .recorder import access_recorder
 from .roles import Role
 from .selectors import permission_id, role_permissions
 
@@ -38,7 +39,7 @@ def _audit_access_change(
     actor: Caller | None, action: str, obj: models.Model, *, agency: Agency, reference="", **detail
 ) -> None:
     """One audit row for a change of who may do what; the action's prefix names the object."""
-    access_recorder()(
+    audit_recorder()(
         actor=actor,
         action=action,
         object_type=action.partition(".")[0],

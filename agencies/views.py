@@ -6,11 +6,11 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from exchange.etags import IF_MATCH_PARAMETER as IF_MATCH
-from exchange.etags import check_if_match, with_etag
-from exchange.idempotency import IDEMPOTENCY_KEY_PARAMETER as IDEMPOTENCY_KEY
-from exchange.idempotency import idempotent
-from exchange.viewsets import (
+from protocol.etags import IF_MATCH_PARAMETER as IF_MATCH
+from protocol.etags import check_if_match, with_etag
+from protocol.idempotency import IDEMPOTENCY_KEY_PARAMETER as IDEMPOTENCY_KEY
+from protocol.idempotency import idempotent
+from protocol.viewsets import (
     UUID_PATTERN,
     AuditedListModelMixin,
     ExchangeAPIView,

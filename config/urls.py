@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from oauth2_provider.views import TokenView
 
-from exchange.views import healthz, readyz
+from protocol.views import healthz, readyz
 from referrals.oversight import oversight_page
 
 api_v1 = [
@@ -27,7 +27,7 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
 ]
 
-handler400 = "exchange.views.bad_request"
-handler403 = "exchange.views.permission_denied"
-handler404 = "exchange.views.not_found"
-handler500 = "exchange.views.server_error"
+handler400 = "protocol.views.bad_request"
+handler403 = "protocol.views.permission_denied"
+handler404 = "protocol.views.not_found"
+handler500 = "protocol.views.server_error"

@@ -4,10 +4,10 @@ from django.contrib import admin, messages
 
 from agencies.admin import OwnAgencyAdmin
 from agencies.authentication import caller_of
+from protocol.problems import Problem
 
 from . import services
 from .models import Delivery, WebhookEndpoint
-from .problems import Problem
 
 
 @admin.register(WebhookEndpoint)

@@ -1,4 +1,4 @@
-"""Exchange app: the middle layer (API conventions, events, delivery, audit)."""
+"""Exchange app: how information crosses between agencies (events, delivery, audit)."""
 
 from django.apps import AppConfig
 

@@ -15,16 +15,16 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from agencies.authentication import Caller, caller_of
-from agencies.models import Agency, AuditScope
-from agencies.roles import Role
+from agencies.models import Agency
+from agencies.selectors import audit_reach
+from protocol.context import current_request_id
+from protocol.counters import counter_next
+from protocol.models import Counter
 
-from .context import current_request_id
-from .counters import counter_next
-from .models import AuditEvent, AuditEventAgency, Counter
+from .models import AuditEvent, AuditEventAgency
 
 AUDIT_SEQUENCE = "audit"
 GENESIS_HASH = "0" * 64
-DENIED_STATUSES = frozenset({401, 403, 404})
 CHECKPOINT_EVENT = "audit.checkpoint"
 
 # The columns a row's hash covers, in this order; its agencies and prev_hash follow them.
@@ -66,6 +66,17 @@ def row_hash(values: Sequence, parties: Iterable[tuple[str, str]], prev_hash: st
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def audit_row_seal(row: dict, parties: Iterable[tuple], prev_hash: str) -> str:
+    """Chain one row (its ``HASHED_FIELDS`` values in ``row``) to the previous row's hash.
+
+    Sets ``prev_hash`` and ``hash`` in ``row`` and returns the new head. Every append goes
+    through it: requests one at a time, the benchmark seeders in bulk.
+    """
+    row["prev_hash"] = prev_hash
+    row["hash"] = row_hash([row[field] for field in HASHED_FIELDS], parties, prev_hash)
+    return row["hash"]
+
+
 def _unsaved(caller: Caller | None, **fields) -> AuditEvent:
     return AuditEvent(
         actor=caller.user if caller else None,
@@ -87,18 +98,41 @@ def _append(event: AuditEvent, agencies: Iterable[Agency]) -> AuditEvent:
     # The chain's head is locked from here until the transaction ends: one chain, no forks.
     event.sequence = counter_next(AUDIT_SEQUENCE)
     event.occurred_at = timezone.now()
-    event.prev_hash = _hash_of(event.sequence - 1)
-    event.hash = row_hash(
-        [getattr(event, field) for field in HASHED_FIELDS],
+    sealed = {field: getattr(event, field) for field in HASHED_FIELDS}
+    audit_row_seal(
+        sealed,
         [(agency.pk, agency.country) for agency in parties.values()],
-        event.prev_hash,
+        _hash_of(event.sequence - 1),
     )
+    event.prev_hash, event.hash = sealed["prev_hash"], sealed["hash"]
     event.save(force_insert=True)
     AuditEventAgency.objects.bulk_create(
         AuditEventAgency(audit_event=event, agency=agency, country=agency.country)
         for agency in parties.values()
     )
     return event
+
+
+@transaction.atomic(savepoint=False)
+def audit_bulk_append(rows: list[tuple[AuditEvent, list[Agency]]]) -> None:
+    """Append many rows at once, in order, as ``_append`` appends one (benchmark seeding)."""
+    if not rows:
+        return
+    last = counter_next(AUDIT_SEQUENCE, len(rows))
+    head = _hash_of(last - len(rows))
+    parties = []
+    for sequence, (event, agencies) in enumerate(rows, start=last - len(rows) + 1):
+        event.sequence = sequence
+        event.occurred_at = event.occurred_at or timezone.now()
+        event.detail = json.loads(json.dumps(event.detail, cls=DjangoJSONEncoder))
+        sealed = {field: getattr(event, field) for field in HASHED_FIELDS}
+        head = audit_row_seal(sealed, [(a.pk, a.country) for a in agencies], head)
+        event.prev_hash, event.hash = sealed["prev_hash"], sealed["hash"]
+        parties += [
+            AuditEventAgency(audit_event=event, agency=a, country=a.country) for a in agencies
+        ]
+    AuditEvent.objects.bulk_create([event for event, _ in rows])
+    AuditEventAgency.objects.bulk_create(parties)
 
 
 def _hash_of(sequence: int) -> str:
@@ -191,16 +225,16 @@ def audit_admin_login(request, *, succeeded: bool, status_code: int) -> AuditEve
 
 
 def audit_events_visible_to(caller: Caller) -> models.QuerySet[AuditEvent]:
-    """An auditor's rows: all of them for international oversight, else those of exchanges in
-    which an agency of the auditor's country takes part."""
+    """An auditor's rows: those of exchanges in which an agency within its reach takes part."""
     events = AuditEvent.objects.select_related("actor", "agency", "api_client").prefetch_related(
         "agencies"
     )
-    if caller.role != Role.AUDITOR:
+    if not caller.is_auditor:
         return events.none()
-    if caller.agency.audit_scope == AuditScope.ALL:
+    reach = audit_reach(caller.agency)
+    if reach is None:
         return events
-    return events.filter(sequence__in=audit_sequences_concerning(country=caller.agency.country))
+    return events.filter(sequence__in=audit_sequences_concerning(**reach))
 
 
 def audit_sequences_concerning(**party) -> models.QuerySet:

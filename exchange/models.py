@@ -1,47 +1,10 @@
-"""How information crosses between agencies: counters, idempotency keys, events,
-deliveries, the audit trail."""
+"""How information crosses between agencies: events, deliveries, the audit trail."""
 
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-
-
-class Counter(models.Model):
-    """A named gap-free counter; incrementing it locks its row until the transaction ends."""
-
-    name = models.CharField(max_length=64, primary_key=True)
-    value = models.BigIntegerField(default=0)
-
-    def __str__(self):
-        return f"{self.name}={self.value}"
-
-
-class IdempotencyKey(models.Model):
-    """A POST remembered by (caller, key) for 24 hours so a retry gets the same answer."""
-
-    class State(models.TextChoices):
-        IN_FLIGHT = "in_flight"
-        COMPLETED = "completed"
-
-    scope = models.CharField(max_length=80)
-    key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
-    response_headers = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique"),
-        ]
-
-    def __str__(self):
-        return f"{self.scope}:{self.key}"
 
 
 class Event(models.Model):

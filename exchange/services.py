@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from protocol.counters import counter_next
+from protocol.problems import DeliveryInProgress, EndpointDisabled
 
 from .audit import (
     CHECKPOINT_EVENT,
@@ -20,12 +22,10 @@ from .audit import (
     audit_chain_verify,
     audit_record,
 )
-from .counters import counter_next
 from .delivery import deliveries_enqueue_on_commit, deliveries_plan
 from .egress import webhook_url_check
 from .events import event_data_check, event_types_clean
 from .models import Delivery, Event, EventAudience, WebhookEndpoint
-from .problems import DeliveryInProgress, EndpointDisabled
 from .webhooks import webhook_secret_new
 
 EVENT_SEQUENCE = "events"

@@ -4,8 +4,9 @@ from uuid import UUID
 
 from celery import shared_task
 
+from protocol.idempotency import idempotency_keys_purge
+
 from .delivery import attempt_time_limit, deliveries_sweep, delivery_attempt
-from .idempotency import idempotency_keys_purge
 from .services import audit_checkpoint_publish
 
 

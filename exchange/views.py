@@ -1,15 +1,12 @@
-"""The event feed, webhooks and deliveries, the auditors' trail, health probes, error pages."""
+"""The event feed, webhooks and deliveries, the auditors' trail."""
 
 import itertools
 import logging
 from urllib.parse import urlencode
 
-from celery import current_app as celery_app
-from django.db import connection
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
 from django_filters import utils as filter_utils
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -21,17 +18,18 @@ from rest_framework.settings import api_settings
 
 from agencies.roles import Role
 from agencies.views import AgencyAdminViewSet
+from protocol.etags import IF_MATCH_PARAMETER as IF_MATCH
+from protocol.etags import check_if_match, with_etag
+from protocol.filters import refuse_unknown_and_empty
+from protocol.idempotency import IDEMPOTENCY_KEY_PARAMETER as IDEMPOTENCY_KEY
+from protocol.idempotency import idempotent
+from protocol.renderers import CsvStreamRenderer, csv_lines
+from protocol.viewsets import ExchangeAPIView, ExchangeViewSet
 
 from . import selectors, services
 from .audit import audit_events_visible_to, audit_record
-from .etags import IF_MATCH_PARAMETER as IF_MATCH
-from .etags import check_if_match, with_etag
-from .filters import AuditEventFilter, DeliveryFilter, refuse_unknown_and_empty
-from .idempotency import IDEMPOTENCY_KEY_PARAMETER as IDEMPOTENCY_KEY
-from .idempotency import idempotent
+from .filters import AuditEventFilter, DeliveryFilter
 from .models import AuditEvent, Delivery, WebhookEndpoint
-from .problems import problem_json_response
-from .renderers import CsvStreamRenderer, csv_lines
 from .serializers import (
     AuditEventSerializer,
     DeliverySerializer,
@@ -43,82 +41,8 @@ from .serializers import (
     WebhookEndpointUpdateSerializer,
     WebhookEndpointWithSecretSerializer,
 )
-from .viewsets import ExchangeAPIView, ExchangeViewSet
 
 logger = logging.getLogger(__name__)
-
-
-@require_GET
-def healthz(request):
-    """The process is up."""
-    return JsonResponse({"status": "ok"})
-
-
-def _database_ready() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return True
-    except Exception:
-        logger.warning("Readiness: database unreachable", exc_info=True)
-        return False
-
-
-def _broker_ready() -> bool:
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-        return True
-    except Exception:
-        logger.warning("Readiness: broker unreachable", exc_info=True)
-        return False
-
-
-@require_GET
-def readyz(request):
-    """The database and the broker are reachable (503 otherwise)."""
-    checks = {"database": _database_ready(), "broker": _broker_ready()}
-    ready = all(checks.values())
-    body = {"status": "ready" if ready else "unavailable", "checks": checks}
-    return JsonResponse(body, status=200 if ready else 503)
-
-
-def bad_request(request, exception=None):
-    return problem_json_response(
-        status_code=400,
-        problem_type="bad-request",
-        title=_("Bad request"),
-        detail=_("The request is malformed."),
-    )
-
-
-def permission_denied(request, exception=None):
-    return problem_json_response(
-        status_code=403,
-        problem_type="forbidden",
-        title=_("Forbidden"),
-        detail=_("You may not do this."),
-    )
-
-
-def not_found(request, exception=None):
-    return problem_json_response(
-        status_code=404,
-        problem_type="not-found",
-        title=_("Not found"),
-        detail=_("There is nothing here."),
-    )
-
-
-def server_error(request):
-    return problem_json_response(
-        status_code=500,
-        problem_type="internal-error",
-        title=_("Internal error"),
-        detail=_(
-            "The server could not complete the request. Quote the request_id when reporting it."
-        ),
-    )
 
 
 def _feed_query(params) -> tuple[int, int]:

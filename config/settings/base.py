@@ -32,14 +32,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "oauth2_provider",
+    "protocol",
     "agencies",
     "exchange",
     "referrals",
 ]
 
 MIDDLEWARE = [
-    "exchange.middleware.RequestContextMiddleware",
-    "exchange.middleware.BodySizeLimitMiddleware",
+    "protocol.middleware.RequestContextMiddleware",
+    "protocol.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -166,18 +167,22 @@ REST_FRAMEWORK = {
         "agencies.authentication.ApiClientTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["agencies.permissions.IsAgencyMember"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "agencies.permissions.IsAgencyMember",
+        "agencies.permissions.HasRole",
+        "agencies.permissions.HasScope",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "exchange.pagination.CursorPage",
+    "DEFAULT_PAGINATION_CLASS": "protocol.pagination.CursorPage",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_THROTTLE_CLASSES": ["exchange.throttling.CallerRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["protocol.throttling.CallerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"caller": env.str("API_RATE_LIMIT", default="600/min")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "exchange.problems.problem_exception_handler",
+    "EXCEPTION_HANDLER": "protocol.problems.problem_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,
@@ -203,7 +208,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "exchange.schema.add_problem_responses",
+        "protocol.schema.add_problem_responses",
     ],
 }
 
@@ -241,8 +246,11 @@ OAUTH2_PROVIDER = {
 }
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
-# The audit trail records agencies' access changes in their own transaction (see agencies.recorder).
-ACCESS_AUDIT_RECORDER = "exchange.audit.audit_record"
+# The layers above lend the protocol layer its caller and its audit trail (see protocol.hooks).
+PROTOCOL_CALLER = "agencies.authentication.caller_of"
+PROTOCOL_CALLER_IDENTITY = "agencies.authentication.caller_identity"
+AUDIT_RECORDER = "exchange.audit.audit_record"
+AUDIT_DENIAL_RECORDER = "exchange.audit.audit_request_denied"
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT = timedelta(minutes=5)
@@ -312,7 +320,7 @@ DELIVERY_SWEEP_BATCH = 500
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "exchange.middleware.RequestIdLogFilter"}},
+    "filters": {"request_id": {"()": "protocol.middleware.RequestIdLogFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
     },

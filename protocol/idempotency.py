@@ -12,8 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
 
-from agencies.authentication import caller_of
-
+from .hooks import caller_identity
 from .models import IdempotencyKey
 from .problems import IdempotencyInFlight, IdempotencyKeyReused, Problem
 
@@ -27,13 +26,6 @@ class InvalidIdempotencyKey(Problem):
     problem_type = "invalid-idempotency-key"
     title = "Invalid Idempotency-Key"
     default_detail = "An Idempotency-Key is 1 to 255 visible ASCII characters, no spaces."
-
-
-def _scope(request) -> str:
-    caller = caller_of(request)
-    if caller.api_client is not None:
-        return f"client:{caller.api_client.pk}"
-    return f"user:{caller.user.pk}"
 
 
 def _fingerprint(request) -> str:
@@ -82,7 +74,7 @@ def idempotent(handler):
             return handler(self, request, *args, **kwargs)
         if not KEY_PATTERN.match(key):
             raise InvalidIdempotencyKey()
-        scope = _scope(request)
+        scope = caller_identity(request)
         fingerprint = _fingerprint(request)
         earlier = _claim(scope, key, fingerprint)
         if earlier is not None:

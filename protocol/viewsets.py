@@ -5,23 +5,20 @@ from collections.abc import Iterable
 from rest_framework import mixins, viewsets
 from rest_framework.views import APIView
 
-from agencies.authentication import caller_of
-from agencies.permissions import HasRole, HasScope, IsAgencyMember
+from .hooks import audit_recorder, caller_of, denial_recorder
 
-from .audit import DENIED_STATUSES, audit_record, audit_request_denied
-
+DENIED_STATUSES = frozenset({401, 403, 404})
 UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
 class CallerAccess:
-    """Members of an active agency only; ``allowed_roles`` and the token's scopes narrow it.
+    """The settings' permission classes decide (membership, ``allowed_roles``, token scopes).
 
     Every refused request (401, 403, 404) is recorded in the audit trail, unless the view sets
     ``audit_denials`` off (the public directory). ``audit_object_type`` names the view's objects
     in audit rows; ``audit_read`` and ``audit_list`` record what a caller was shown.
     """
 
-    permission_classes = [IsAgencyMember, HasRole, HasScope]
     allowed_roles = None
     read_scope = "referrals:read"
     write_scope = "referrals:write"
@@ -42,7 +39,7 @@ class CallerAccess:
 
     def audit_read(self, obj, action: str = "read") -> None:
         """Record that the caller was shown one object (or a part of it, such as its thread)."""
-        audit_record(
+        audit_recorder()(
             actor=self.caller,
             action=f"{self.audit_object_type}.{action}",
             object_type=self.audit_object_type,
@@ -53,7 +50,7 @@ class CallerAccess:
 
     def audit_list(self, objects) -> None:
         """Record one row for a list response, naming every object it returned."""
-        audit_record(
+        audit_recorder()(
             actor=self.caller,
             action=f"{self.audit_object_type}.list",
             object_type=self.audit_object_type,
@@ -65,7 +62,7 @@ class CallerAccess:
         response = super().handle_exception(exc)
         if self.audit_denials and response.status_code in DENIED_STATUSES:
             lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk")
-            audit_request_denied(
+            denial_recorder()(
                 self.request,
                 status_code=response.status_code,
                 object_type=self.audit_object_type,

@@ -5,7 +5,7 @@ import logging
 from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
 
-from agencies.authentication import caller_of
+from .hooks import caller_identity
 
 logger = logging.getLogger(__name__)
 
@@ -14,13 +14,7 @@ class CallerRateThrottle(SimpleRateThrottle):
     scope = "caller"
 
     def get_cache_key(self, request, view):
-        caller = caller_of(request)
-        if caller is None:
-            ident = f"anon:{self.get_ident(request)}"
-        elif caller.api_client is not None:
-            ident = f"client:{caller.api_client.pk}"
-        else:
-            ident = f"user:{caller.user.pk}"
+        ident = caller_identity(request) or f"anon:{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
     def allow_request(self, request, view):
