@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from agencies.authentication import caller_of
 from agencies.models import Agency, Country, Urgency
-from exchange.filters import (
+from protocol.filters import (
     NON_EMPTY_STRING,
     NonEmptyCharFilter,
     StrictBooleanFilter,
@@ -14,8 +14,8 @@ from exchange.filters import (
     UtcDateTimeFilter,
 )
 
+from .deadlines import overdue_filter
 from .models import ReferralNotice, ReferralStatus, ReturnRequest, ReturnStatus
-from .selectors import is_auditor, overdue_filter
 
 
 @extend_schema_field(NON_EMPTY_STRING)
@@ -46,7 +46,7 @@ class CaseFilter(StrictFilterSet):
     def _agency(self):
         """The caller's agency when it is a party; auditors and superusers look from outside."""
         caller = caller_of(self.request)
-        if caller is None or caller.user.is_superuser or is_auditor(caller):
+        if caller is None or caller.user.is_superuser or caller.is_auditor:
             return None
         return caller.agency
 

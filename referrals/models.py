@@ -11,6 +11,9 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from agencies.models import Agency, Checkpoint, Urgency
 
+from . import deadlines
+from .workflows import REFERRAL_WORKFLOW, RETURN_WORKFLOW, ReferralStatus, ReturnStatus
+
 ADULT_AGE = 18
 
 
@@ -92,21 +95,24 @@ class Case(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    # What each kind declares: its name in events and audit rows, its reference prefix, its
+    # API path, the foreign key name of its messages and shares, its due fields and workflow.
+    kind: str
+    reference_prefix: str
+    api_path: str
+    case_field: str
+    due_fields: tuple[str, ...]
+    workflow: object
+
     class Meta:
         abstract = True
 
     def __str__(self):
         return self.reference or f"draft {self.id}"
 
-
-class ReferralStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SENT = "sent", _("Sent")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    ACCEPTED = "accepted", _("Accepted")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-    CLOSED = "closed", _("Closed")
+    @property
+    def is_overdue(self) -> bool:
+        return deadlines.is_overdue(self)
 
 
 class ReferralCategory(models.TextChoices):
@@ -141,6 +147,13 @@ class RequestedAction(models.TextChoices):
 class ReferralNotice(Case):
     """A person identified in one country, referred to a counterpart agency in another."""
 
+    kind = "referral"
+    reference_prefix = "REF"
+    api_path = "/api/v1/referrals/{}/"
+    case_field = "referral"
+    due_fields = deadlines.due_fields("referral")
+    workflow = REFERRAL_WORKFLOW
+
     category = models.CharField(max_length=32, choices=ReferralCategory.choices)
     exploitation_types = models.JSONField(default=list, blank=True)
     summary = models.TextField(blank=True)
@@ -172,48 +185,13 @@ class ReferralNotice(Case):
             models.Index(fields=["-created_at", "-id"], name="referral_created_idx"),
             models.Index(fields=["sender_agency", "-created_at"], name="referral_sender_idx"),
             models.Index(fields=["recipient_agency", "-created_at"], name="referral_recipient_idx"),
-            models.Index(
-                fields=["acknowledge_due_at"],
-                name="referral_ack_due_idx",
-                condition=models.Q(status="sent"),
-            ),
-            models.Index(
-                fields=["respond_due_at"],
-                name="referral_respond_due_idx",
-                condition=models.Q(status__in=["sent", "acknowledged"]),
-            ),
+            *(rule.index() for rule in deadlines.CLOCK_RULES["referral"]),
             models.Index(
                 fields=["next_reminder_at"],
                 name="referral_reminder_idx",
                 condition=models.Q(next_reminder_at__isnull=False),
             ),
         ]
-
-    @property
-    def is_overdue(self) -> bool:
-        now = timezone.now()
-        ack_late = (
-            self.status == ReferralStatus.SENT
-            and self.acknowledge_due_at
-            and now > self.acknowledge_due_at
-        )
-        respond_late = (
-            self.status in (ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED)
-            and self.respond_due_at
-            and now > self.respond_due_at
-        )
-        return bool(ack_late or respond_late)
-
-
-class ReturnStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    REQUESTED = "requested", _("Requested")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    VERIFIED = "verified", _("Verified")
-    REJECTED = "rejected", _("Rejected")
-    SCHEDULED = "scheduled", _("Scheduled")
-    HANDED_OVER = "handed_over", _("Handed over")
-    CANCELLED = "cancelled", _("Cancelled")
 
 
 class ReturnBasis(models.TextChoices):
@@ -224,6 +202,13 @@ class ReturnBasis(models.TextChoices):
 
 class ReturnRequest(Case):
     """Verification, scheduling and handover of a person's return to their country of origin."""
+
+    kind = "return"
+    reference_prefix = "RET"
+    api_path = "/api/v1/returns/{}/"
+    case_field = "return_request"
+    due_fields = deadlines.due_fields("return")
+    workflow = RETURN_WORKFLOW
 
     referral = models.ForeignKey(
         ReferralNotice, on_delete=models.PROTECT, null=True, blank=True, related_name="returns"
@@ -262,25 +247,13 @@ class ReturnRequest(Case):
             models.Index(fields=["-created_at", "-id"], name="return_created_idx"),
             models.Index(fields=["sender_agency", "-created_at"], name="return_sender_idx"),
             models.Index(fields=["recipient_agency", "-created_at"], name="return_recipient_idx"),
-            models.Index(
-                fields=["verification_due_at"],
-                name="return_verify_due_idx",
-                condition=models.Q(status__in=["requested", "acknowledged"]),
-            ),
+            *(rule.index() for rule in deadlines.CLOCK_RULES["return"]),
             models.Index(
                 fields=["next_reminder_at"],
                 name="return_reminder_idx",
                 condition=models.Q(next_reminder_at__isnull=False),
             ),
         ]
-
-    @property
-    def is_overdue(self) -> bool:
-        return bool(
-            self.status in (ReturnStatus.REQUESTED, ReturnStatus.ACKNOWLEDGED)
-            and self.verification_due_at
-            and timezone.now() > self.verification_due_at
-        )
 
 
 class ReferralNoticeUserObjectPermission(UserObjectPermissionBase):

@@ -20,13 +20,14 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from agencies.authentication import caller_of
-from agencies.models import AuditScope, Country
+from agencies.models import Country
 from agencies.permissions import IsAgencyMember
 from agencies.roles import Role
+from agencies.selectors import audit_reach
 from exchange.audit import audit_record, audit_request_denied
-from exchange.filters import refuse_unknown_and_empty
-from exchange.renderers import CsvStreamRenderer, csv_lines
-from exchange.viewsets import ExchangeAPIView
+from protocol.filters import refuse_unknown_and_empty
+from protocol.renderers import CsvStreamRenderer, csv_lines
+from protocol.viewsets import ExchangeAPIView
 
 from .reports import SLA_COLUMNS, sla_by_pair, sla_rows
 
@@ -69,22 +70,18 @@ SLA_PARAMETERS = [
 ]
 
 
-def _auditor_country(caller) -> str | None:
-    """The country an auditor oversees; None for an international oversight body."""
-    return None if caller.agency.audit_scope == AuditScope.ALL else caller.agency.country
-
-
 def _report(caller, query: dict) -> list[dict]:
     start = datetime.combine(query["from"], time.min, tzinfo=UTC)
     end = datetime.combine(query["to"] + timedelta(days=1), time.min, tzinfo=UTC)
-    countries = (_auditor_country(caller), query.get("country"))
+    reach = audit_reach(caller.agency)
     audit_record(
         actor=caller,
         action="sla_report.read",
         object_type="sla_report",
         detail={key: str(query[key]) for key in ("from", "to", "country") if query.get(key)},
     )
-    return sla_rows(sla_by_pair(sent_from=start, sent_to=end, countries=countries))
+    figures = sla_by_pair(sent_from=start, sent_to=end, reach=reach, country=query.get("country"))
+    return sla_rows(figures)
 
 
 PAIR_FIELDS = {
@@ -143,7 +140,7 @@ def oversight_page(request):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     caller = caller_of(request)
-    if not IsAgencyMember().has_permission(request, None) or caller.role != Role.AUDITOR:
+    if not IsAgencyMember().has_permission(request, None) or not caller.is_auditor:
         audit_request_denied(request, status_code=403, object_type="sla_report")
         raise PermissionDenied
     query = SlaQuerySerializer(data=request.GET)
@@ -164,6 +161,6 @@ def oversight_page(request):
                 "window": query.validated_data if valid else {},
                 "countries": Country.choices,
                 "country": request.GET.get("country", ""),
-                "scope": _auditor_country(caller),
+                "scope": (audit_reach(caller.agency) or {}).get("country"),
             },
         )

@@ -3,11 +3,13 @@
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper
 from django.utils import timezone
 
+from agencies.selectors import parties_in_reach
+
+from .deadlines import overdue_filter
 from .models import ReferralNotice, ReferralStatus
-from .selectors import overdue_filter
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -45,7 +47,7 @@ def _rounded(value: float | None) -> float | None:
 
 
 def sla_by_pair(
-    *, sent_from: datetime, sent_to: datetime, countries: set[str] | None
+    *, sent_from: datetime, sent_to: datetime, reach: dict | None, country: str | None = None
 ) -> list[PairFigures]:
     """Referral notices sent in [sent_from, sent_to), grouped by (sender, recipient).
 
@@ -54,11 +56,12 @@ def sla_by_pair(
     unanswered ones past their deadline (withdrawn cases are left out).
     """
     now = timezone.now()
-    referrals = ReferralNotice.objects.filter(sent_at__gte=sent_from, sent_at__lt=sent_to)
-    for country in filter(None, countries):
-        referrals = referrals.filter(
-            Q(sender_agency__country=country) | Q(recipient_agency__country=country)
-        )
+    parties = ("sender_agency", "recipient_agency")
+    referrals = ReferralNotice.objects.filter(
+        parties_in_reach(reach, *parties), sent_at__gte=sent_from, sent_at__lt=sent_to
+    )
+    if country:
+        referrals = referrals.filter(parties_in_reach({"country": country}, *parties))
     overdue = ExpressionWrapper(overdue_filter(ReferralNotice, now=now), BooleanField())
     rows = referrals.annotate(overdue=overdue).values_list(
         "overdue",

@@ -7,8 +7,9 @@ from rest_framework import serializers
 
 from agencies.models import AgencyKind, Checkpoint, Country, Urgency
 from agencies.serializers import AgencyCodeField, CodeField, StrictJsonMixin
-from exchange.representation import PlannedRepresentation
+from protocol.representation import PlannedRepresentation
 
+from .access import allowed_actions
 from .models import (
     ConsentStatus,
     ExploitationType,
@@ -19,7 +20,6 @@ from .models import (
     ReturnRequest,
     Subject,
 )
-from .selectors import allowed_actions
 
 ISO_COUNTRY = r"^[A-Z]{2}$"
 
@@ -224,7 +224,7 @@ class VisibleReferralField(serializers.PrimaryKeyRelatedField):
     }
 
     def get_queryset(self):
-        from .selectors import referrals_visible_to
+        from .access import referrals_visible_to
 
         return referrals_visible_to(self.context["caller"])
 
@@ -357,71 +357,56 @@ class ShareSerializer(StrictJsonMixin, serializers.Serializer):
     revoked_at = serializers.DateTimeField(read_only=True)
 
 
-class RedactedReferralSerializer(PlannedRepresentation, serializers.ModelSerializer):
-    """What auditors see: exchange metadata, no subject, no free text."""
-
-    sender_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    recipient_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    is_overdue = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = ReferralNotice
-        fields = [
-            "id",
-            "reference",
-            "sender_agency",
-            "recipient_agency",
-            "category",
-            "urgency",
-            "status",
-            "sent_at",
-            "acknowledged_at",
-            "accepted_at",
-            "rejected_at",
-            "withdrawn_at",
-            "closed_at",
-            "acknowledge_due_at",
-            "respond_due_at",
-            "is_overdue",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
+def redacted(serializer_class, *, withheld: frozenset[str], doc: str):
+    """The representation ``serializer_class`` gives, less the ``withheld`` fields."""
+    fields = [name for name in serializer_class.Meta.fields if name not in withheld]
+    meta = type("Meta", (serializer_class.Meta,), {"fields": fields, "read_only_fields": fields})
+    # Declared fields are removed by naming them None in the subclass (DRF's rule).
+    removed = {name: None for name in withheld if name in serializer_class._declared_fields}
+    name = "Redacted" + serializer_class.__name__
+    return type(name, (serializer_class,), {"Meta": meta, "__doc__": doc, **removed})
 
 
-class RedactedReturnSerializer(PlannedRepresentation, serializers.ModelSerializer):
-    """What auditors see of a return: metadata, no subject, no free text."""
+# What auditors never see: the person, free texts, and what only the parties act on.
+REFERRAL_WITHHELD = frozenset(
+    {
+        "subject",
+        "summary",
+        "exploitation_types",
+        "requested_actions",
+        "identified_on",
+        "identified_place",
+        "focal_point",
+        "rejection_reason",
+        "withdrawal_reason",
+        "outcome",
+        "allowed_actions",
+    }
+)
+RETURN_WITHHELD = frozenset(
+    {
+        "subject",
+        "referral",
+        "proposed_checkpoint",
+        "proposed_date",
+        "verification",
+        "handover",
+        "rejection_reason",
+        "cancellation_reason",
+        "allowed_actions",
+    }
+)
 
-    sender_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    recipient_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    checkpoint = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    is_overdue = serializers.BooleanField(read_only=True)
-
-    class Meta:
-        model = ReturnRequest
-        fields = [
-            "id",
-            "reference",
-            "sender_agency",
-            "recipient_agency",
-            "basis",
-            "urgency",
-            "status",
-            "requested_at",
-            "acknowledged_at",
-            "verified_at",
-            "rejected_at",
-            "scheduled_at",
-            "handed_over_at",
-            "cancelled_at",
-            "verification_due_at",
-            "is_overdue",
-            "scheduled_date",
-            "checkpoint",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
+RedactedReferralSerializer = redacted(
+    ReferralSerializer,
+    withheld=REFERRAL_WITHHELD,
+    doc="What auditors see: exchange metadata, no subject, no free text.",
+)
+RedactedReturnSerializer = redacted(
+    ReturnSerializer,
+    withheld=RETURN_WITHHELD,
+    doc="What auditors see of a return: metadata, no subject, no free text.",
+)
 
 
 class RedactedMessageSerializer(serializers.Serializer):

@@ -1,19 +1,20 @@
 """The case endpoints: referral notices and return requests, their actions, messages and shares."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from exchange.etags import IF_MATCH_OPTIONAL_PARAMETER, IF_MATCH_PARAMETER, with_etag
-from exchange.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
-from exchange.viewsets import UUID_PATTERN, AuditedListModelMixin, ExchangeViewSet
+from protocol.etags import IF_MATCH_OPTIONAL_PARAMETER, IF_MATCH_PARAMETER, with_etag
+from protocol.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from protocol.viewsets import UUID_PATTERN, AuditedListModelMixin, ExchangeViewSet
 
 from . import services
+from .access import cases_visible_to
 from .filters import ReferralFilter, ReturnFilter
 from .models import ReferralNotice, ReturnRequest, Share
-from .selectors import cases_visible_to, is_auditor, messages_of, shares_of
+from .selectors import messages_of, shares_of
 from .serializers import (
     ConfirmHandoverSerializer,
     FocalPointSerializer,
@@ -39,10 +40,15 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
     """What both kinds of case share: visibility, detail, create, draft edits, threads, shares."""
 
     model = None
+    create_service = None
     redacted_serializer_class = None
     write_serializer_class = None
     lookup_value_regex = UUID_PATTERN
     cursor_ordering = ("-created_at", "-id")
+
+    @property
+    def audit_object_type(self) -> str:
+        return self.model.kind
 
     def get_queryset(self):
         if self.is_schema_request:
@@ -50,7 +56,7 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         return cases_visible_to(self.model, self.caller)
 
     def get_serializer_class(self):
-        if not self.is_schema_request and is_auditor(self.caller):
+        if not self.is_schema_request and self.caller.is_auditor:
             return self.redacted_serializer_class
         return self.serializer_class
 
@@ -79,6 +85,22 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         self.audit_read(case)
         return self._detail_response(case)
 
+    @idempotent
+    def create(self, request):
+        case = self.create_service(actor=self.caller, **self._write_data())
+        response = self._reloaded_response(case.pk, status.HTTP_201_CREATED)
+        response["Location"] = self.model.api_path.format(case.pk)
+        return response
+
+    def partial_update(self, request, pk=None):
+        services.case_update(
+            case=self.get_object(),
+            actor=self.caller,
+            if_match=request.headers.get("If-Match"),
+            **self._write_data(partial=True),
+        )
+        return self._reloaded_response(pk)
+
     def _write_data(self, *, partial=False):
         serializer = self.write_serializer_class(
             data=self.request.data, partial=partial, context=self.get_serializer_context()
@@ -97,7 +119,7 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
             payload.is_valid(raise_exception=True)
             data = dict(payload.validated_data)
         service(
-            **{self.case_argument: case},
+            **{case.case_field: case},
             actor=self.caller,
             if_match=self.request.headers.get("If-Match"),
             **data,
@@ -109,7 +131,7 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
     def messages(self, request, pk=None):
         case = self.get_object()
         self.audit_read(case, action="messages.read")
-        serializer = RedactedMessageSerializer if is_auditor(self.caller) else MessageSerializer
+        serializer = RedactedMessageSerializer if self.caller.is_auditor else MessageSerializer
         page = self.paginate_queryset(messages_of(case).order_by("-created_at", "-id"))
         return self.get_paginated_response(serializer(page, many=True).data)
 
@@ -162,136 +184,106 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
     )
     def revoke_share(self, request, pk=None, share_id=None):
         case = self.get_object()
-        share = get_object_or_404(Share.objects.filter(**{self.case_field: case}), pk=share_id)
+        share = get_object_or_404(Share.objects.filter(**{case.case_field: case}), pk=share_id)
         services.case_share_revoke(share=share, actor=self.caller)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _case_action(service_name: str, payload=None, summary: str = ""):
+def _case_action(service, payload=None, summary: str = ""):
     """An action endpoint: POST {id}/{action}/ calling one service."""
 
     @extend_schema(request=payload, parameters=ACTION_PARAMETERS, summary=summary)
     @idempotent
     def handler(self, request, pk=None):
-        return self._act(getattr(services, service_name), payload)
+        return self._act(service, payload)
 
-    handler.__name__ = service_name.split("_", 1)[1]
+    handler.__name__ = service.__name__.split("_", 1)[1]
     handler.__doc__ = summary
     return handler
 
 
+def _write_schemas(write_serializer, serializer):
+    """The create and draft-edit operations of one kind of case, in the contract."""
+    return extend_schema_view(
+        create=extend_schema(
+            request=write_serializer,
+            responses={201: serializer},
+            parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        ),
+        partial_update=extend_schema(
+            request=write_serializer, responses=serializer, parameters=[IF_MATCH_PARAMETER]
+        ),
+    )
+
+
+@_write_schemas(ReferralWriteSerializer, ReferralSerializer)
 class ReferralViewSet(CaseViewSet):
     """Referral notices: a person identified in one country, referred to another."""
 
     model = ReferralNotice
-    audit_object_type = "referral"
-    case_argument = "referral"
-    case_field = "referral"
     serializer_class = ReferralSerializer
     redacted_serializer_class = RedactedReferralSerializer
     write_serializer_class = ReferralWriteSerializer
     filterset_class = ReferralFilter
 
-    @extend_schema(
-        request=ReferralWriteSerializer,
-        responses={201: ReferralSerializer},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
-    )
-    @idempotent
-    def create(self, request):
-        referral = services.referral_create(actor=self.caller, **self._write_data())
-        response = self._reloaded_response(referral.pk, status.HTTP_201_CREATED)
-        response["Location"] = f"/api/v1/referrals/{referral.pk}/"
-        return response
-
-    @extend_schema(
-        request=ReferralWriteSerializer,
-        responses=ReferralSerializer,
-        parameters=[IF_MATCH_PARAMETER],
-    )
-    def partial_update(self, request, pk=None):
-        services.case_update(
-            case=self.get_object(),
-            actor=self.caller,
-            if_match=request.headers.get("If-Match"),
-            **self._write_data(partial=True),
-        )
-        return self._reloaded_response(pk)
+    create_service = staticmethod(services.referral_create)
 
     send = action(detail=True, methods=["post"])(
-        _case_action("referral_send", None, "Send a draft")
+        _case_action(services.referral_send, None, "Send a draft")
     )
     acknowledge = action(detail=True, methods=["post"])(
-        _case_action("referral_acknowledge", FocalPointSerializer, "Acknowledge receipt")
+        _case_action(services.referral_acknowledge, FocalPointSerializer, "Acknowledge receipt")
     )
     accept = action(detail=True, methods=["post"])(
-        _case_action("referral_accept", None, "Accept the case")
+        _case_action(services.referral_accept, None, "Accept the case")
     )
     reject = action(detail=True, methods=["post"])(
-        _case_action("referral_reject", ReasonSerializer, "Reject, with a reason")
+        _case_action(services.referral_reject, ReasonSerializer, "Reject, with a reason")
     )
     withdraw = action(detail=True, methods=["post"])(
-        _case_action("referral_withdraw", ReasonSerializer, "Withdraw, with a reason")
+        _case_action(services.referral_withdraw, ReasonSerializer, "Withdraw, with a reason")
     )
     close = action(detail=True, methods=["post"])(
-        _case_action("referral_close", OutcomeSerializer, "Close an accepted case with its outcome")
+        _case_action(
+            services.referral_close, OutcomeSerializer, "Close an accepted case with its outcome"
+        )
     )
 
 
+@_write_schemas(ReturnWriteSerializer, ReturnSerializer)
 class ReturnViewSet(CaseViewSet):
     """Return requests: verification, scheduling and handover at a border checkpoint."""
 
     model = ReturnRequest
-    audit_object_type = "return"
-    case_argument = "return_request"
-    case_field = "return_request"
     serializer_class = ReturnSerializer
     redacted_serializer_class = RedactedReturnSerializer
     write_serializer_class = ReturnWriteSerializer
     filterset_class = ReturnFilter
 
-    @extend_schema(
-        request=ReturnWriteSerializer,
-        responses={201: ReturnSerializer},
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
-    )
-    @idempotent
-    def create(self, request):
-        return_request = services.return_create(actor=self.caller, **self._write_data())
-        response = self._reloaded_response(return_request.pk, status.HTTP_201_CREATED)
-        response["Location"] = f"/api/v1/returns/{return_request.pk}/"
-        return response
-
-    @extend_schema(
-        request=ReturnWriteSerializer, responses=ReturnSerializer, parameters=[IF_MATCH_PARAMETER]
-    )
-    def partial_update(self, request, pk=None):
-        services.case_update(
-            case=self.get_object(),
-            actor=self.caller,
-            if_match=request.headers.get("If-Match"),
-            **self._write_data(partial=True),
-        )
-        return self._reloaded_response(pk)
+    create_service = staticmethod(services.return_create)
 
     send = action(detail=True, methods=["post"])(
-        _case_action("return_send", None, "Request the return")
+        _case_action(services.return_send, None, "Request the return")
     )
     acknowledge = action(detail=True, methods=["post"])(
-        _case_action("return_acknowledge", None, "Acknowledge receipt")
+        _case_action(services.return_acknowledge, None, "Acknowledge receipt")
     )
     verify = action(detail=True, methods=["post"])(
-        _case_action("return_verify", VerifySerializer, "Confirm identity and nationality")
+        _case_action(services.return_verify, VerifySerializer, "Confirm identity and nationality")
     )
     reject = action(detail=True, methods=["post"])(
-        _case_action("return_reject", ReasonSerializer, "Reject, with a reason")
+        _case_action(services.return_reject, ReasonSerializer, "Reject, with a reason")
     )
     schedule = action(detail=True, methods=["post"])(
-        _case_action("return_schedule", ScheduleSerializer, "Set the handover date and checkpoint")
+        _case_action(
+            services.return_schedule, ScheduleSerializer, "Set the handover date and checkpoint"
+        )
     )
     confirm_handover = action(detail=True, methods=["post"], url_path="confirm_handover")(
-        _case_action("return_confirm_handover", ConfirmHandoverSerializer, "Confirm the handover")
+        _case_action(
+            services.return_confirm_handover, ConfirmHandoverSerializer, "Confirm the handover"
+        )
     )
     cancel = action(detail=True, methods=["post"])(
-        _case_action("return_cancel", ReasonSerializer, "Cancel, with a reason")
+        _case_action(services.return_cancel, ReasonSerializer, "Cancel, with a reason")
     )

@@ -1,12 +1,35 @@
-"""The two workflows as data: which action moves a case from which states, and by which side."""
+"""The two workflows as data: the states of each kind of case, and which action moves a case
+from which states, by which side."""
 
 from dataclasses import dataclass
 
-from .models import ReferralStatus, ReturnStatus
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 SENDER = "sender"
 RECIPIENT = "recipient"
 EITHER = "either"
+
+
+class ReferralStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CLOSED = "closed", _("Closed")
+
+
+class ReturnStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    REQUESTED = "requested", _("Requested")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+    SCHEDULED = "scheduled", _("Scheduled")
+    HANDED_OVER = "handed_over", _("Handed over")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 @dataclass(frozen=True)

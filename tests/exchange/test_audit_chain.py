@@ -25,9 +25,9 @@ from exchange.audit import (
     audit_record,
     row_hash,
 )
-from exchange.context import request_id_var
 from exchange.models import AuditEvent, AuditEventAgency, Event
 from exchange.tasks import publish_audit_checkpoint
+from protocol.context import request_id_var
 
 from ..factories import AgencyFactory, member
 

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from agencies.models import ApiClient
 from agencies.roles import Role
-from exchange.models import IdempotencyKey
+from protocol.models import IdempotencyKey
 
 pytestmark = pytest.mark.django_db
 

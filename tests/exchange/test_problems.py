@@ -7,7 +7,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.test import APIClient
 
 from agencies.roles import Role
-from exchange.throttling import CallerRateThrottle
+from protocol.throttling import CallerRateThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,7 @@ def _explode_in_api(request):
 
 
 urlpatterns = [path("boom/", _explode), path("api-boom/", _explode_in_api)]
-handler500 = "exchange.views.server_error"
+handler500 = "protocol.views.server_error"
 
 
 @pytest.mark.parametrize("url", ["/boom/", "/api-boom/"])

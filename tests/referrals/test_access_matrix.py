@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.roles import Role
-from exchange.etags import etag_of
+from protocol.etags import etag_of
 from referrals import services
 from referrals.demo import REFERRAL_PATHS, RETURN_PATHS, drive, referral_steps, return_steps
 

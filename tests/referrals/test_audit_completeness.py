@@ -4,8 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from agencies.roles import Role
-from exchange.etags import etag_of
 from exchange.models import AuditEvent
+from protocol.etags import etag_of
 from referrals import services
 
 from ..factories import api_client_with_token

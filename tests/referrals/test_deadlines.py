@@ -7,8 +7,8 @@ import time_machine
 
 from agencies.roles import Role
 from referrals import services
+from referrals.deadlines import overdue_filter
 from referrals.models import ReferralNotice
-from referrals.selectors import overdue_filter
 
 from .conftest import caller, new_referral, partner, subject_data
 

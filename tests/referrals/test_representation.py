@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from agencies.authentication import Caller
 from agencies.roles import Role
-from exchange.representation import PlannedRepresentation
+from protocol.representation import PlannedRepresentation
 from referrals.demo import REFERRAL_PATHS, RETURN_PATHS
 from referrals.serializers import (
     RedactedReferralSerializer,

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from agencies.roles import Role
-from exchange.etags import etag_of
 from exchange.models import Event
+from protocol.etags import etag_of
 from referrals.models import ReferralNotice, ReturnRequest
 
 from .conftest import new_referral, new_return, partner, referral_payload, subject_data

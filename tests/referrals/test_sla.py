@@ -70,7 +70,7 @@ def test_percentiles_interpolate_between_ranks():
 
 def test_figures_per_pair_match_the_hand_computation(history):
     with time_machine.travel(NOW, tick=False):
-        report = sla_by_pair(sent_from=T - timedelta(days=1), sent_to=NOW, countries=())
+        report = sla_by_pair(sent_from=T - timedelta(days=1), sent_to=NOW, reach=None)
     by_pair = {(row.sender, row.recipient): row for row in report}
     th_kh = by_pair[("TH-MSDHS", "KH-MOSVY")]
     assert th_kh.cases == 4
@@ -94,9 +94,11 @@ def test_figures_per_pair_match_the_hand_computation(history):
 
 def test_the_report_is_limited_to_countries_and_the_window(history):
     with time_machine.travel(NOW, tick=False):
-        vietnam = sla_by_pair(sent_from=T - timedelta(days=1), sent_to=NOW, countries=("VN",))
+        vietnam = sla_by_pair(
+            sent_from=T - timedelta(days=1), sent_to=NOW, reach=None, country="VN"
+        )
         early = sla_by_pair(
-            sent_from=T - timedelta(days=1), sent_to=T + timedelta(days=1), countries=()
+            sent_from=T - timedelta(days=1), sent_to=T + timedelta(days=1), reach=None
         )
     assert [(r.sender, r.recipient) for r in vietnam] == [("VN-MOLISA", "KH-MOSVY")]
     assert [(r.sender, r.cases) for r in early] == [("TH-MSDHS", 4)]

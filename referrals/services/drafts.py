@@ -1,0 +1,124 @@
+"""Creating cases and editing drafts."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agencies.authentication import Caller
+from agencies.models import Agency
+from agencies.services import agency_grant
+from protocol.etags import check_etag
+from protocol.problems import IllegalTransition
+
+from ..access import SENDER_GRANT, caller_sides, require_role
+from ..models import (
+    ReferralNotice,
+    ReferralStatus,
+    ReturnRequest,
+    Subject,
+)
+from ..workflows import SENDER
+from .common import (
+    check_checkpoint,
+    check_parties,
+    locked_case,
+    record_change,
+    save_change,
+    save_subject,
+)
+
+
+def _check_cited_referral(referral: ReferralNotice | None, agency: Agency) -> None:
+    """A return may cite only a sent referral its own agency took part in."""
+    if referral is None:
+        return
+    parties = {referral.sender_agency_id, referral.recipient_agency_id}
+    if referral.status == ReferralStatus.DRAFT or agency.pk not in parties:
+        raise ValidationError({"referral": _("Unknown referral.")})
+
+
+@transaction.atomic
+def referral_create(
+    *, actor: Caller, recipient_agency: Agency, subject: dict, **fields
+) -> ReferralNotice:
+    """Draft a referral notice from the caller's agency; only the sender sees it until sent."""
+    require_role(actor, ReferralNotice, "add")
+    check_parties(actor.agency, recipient_agency)
+    referral = ReferralNotice.objects.create(
+        sender_agency=actor.agency,
+        recipient_agency=recipient_agency,
+        subject=save_subject(None, subject),
+        created_by=actor.user,
+        **fields,
+    )
+    agency_grant(agency=actor.agency, obj=referral, perms=SENDER_GRANT)
+    record_change(actor, referral, "created")
+    return referral
+
+
+@transaction.atomic
+def return_create(
+    *,
+    actor: Caller,
+    recipient_agency: Agency,
+    subject: dict | None = None,
+    referral: ReferralNotice | None = None,
+    **fields,
+) -> ReturnRequest:
+    """Draft a return request; with a referral and no subject, the referral's subject is copied."""
+    require_role(actor, ReturnRequest, "add")
+    check_parties(actor.agency, recipient_agency)
+    _check_cited_referral(referral, actor.agency)
+    if subject is None:
+        if referral is None:
+            raise ValidationError({"subject": _("A subject or a referral is required.")})
+        subject = {
+            f.name: getattr(referral.subject, f.name)
+            for f in Subject._meta.concrete_fields
+            if f.editable and f.name != "id"
+        }
+    check_checkpoint(
+        fields.get("proposed_checkpoint"), actor.agency, recipient_agency, "proposed_checkpoint"
+    )
+    return_request = ReturnRequest.objects.create(
+        sender_agency=actor.agency,
+        recipient_agency=recipient_agency,
+        referral=referral,
+        subject=save_subject(None, subject),
+        created_by=actor.user,
+        **fields,
+    )
+    agency_grant(agency=actor.agency, obj=return_request, perms=SENDER_GRANT)
+    record_change(actor, return_request, "created")
+    return return_request
+
+
+@transaction.atomic
+def case_update(
+    *, case, actor: Caller, if_match: str | None, subject: dict | None = None, **fields
+):
+    """Edit a draft: only the sender, only in draft, only against the version last read."""
+    model = type(case)
+    case = locked_case(model, case.pk, actor)
+    if SENDER not in caller_sides(actor, case):
+        raise PermissionDenied(_("Only the sending agency edits a case."))
+    check_etag(if_match, case, required=True)
+    if case.status != "draft":
+        raise IllegalTransition(
+            _("Only a draft can be edited."),
+            allowed_actions=model.workflow.allowed_actions(case.status, caller_sides(actor, case)),
+        )
+    recipient = fields.get("recipient_agency", case.recipient_agency)
+    check_parties(case.sender_agency, recipient)
+    if model is ReturnRequest:
+        checkpoint = fields.get("proposed_checkpoint", case.proposed_checkpoint)
+        check_checkpoint(checkpoint, case.sender_agency, recipient, "proposed_checkpoint")
+        _check_cited_referral(fields.get("referral"), case.sender_agency)
+    for name, value in fields.items():
+        setattr(case, name, value)
+    if subject:
+        save_subject(case.subject, subject)
+    save_change(case, timezone.now())
+    record_change(actor, case, "updated")
+    return case
