@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from agencies.selectors import restrict_to_agency
+from bench.seed import SEEDED_TABLES, analyze_seeded_tables
 from exchange.models import Event
+from referrals.deadlines import overdue_filter
 from referrals.models import (
     ReferralNotice,
     ReferralNoticeGroupObjectPermission,
@@ -26,8 +28,6 @@ from referrals.models import (
     ReturnStatus,
     Subject,
 )
-from referrals.scale import SEEDED_TABLES, analyze_seeded_tables
-from referrals.selectors import overdue_filter
 from referrals.services import deadlines_sweep
 
 CASE_MODELS = (ReferralNotice, ReturnRequest)

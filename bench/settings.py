@@ -3,3 +3,5 @@
 from config.settings.base import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
+
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405

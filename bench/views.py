@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from agencies.models import Agency
 from agencies.selectors import agency_holds_flag, restrict_to_agency
-from exchange.viewsets import ExchangeAPIView
+from protocol.viewsets import ExchangeAPIView
 from referrals import services
 from referrals.models import ReferralNotice, ReferralStatus, Subject
 from referrals.serializers import ReferralSerializer, ReferralWriteSerializer

@@ -12,3 +12,5 @@ from .base import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"caller": "100000/min"}  # noqa: F405
+# The scale seeder's command is tested with the suite; the apps never import the benchmarks.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405

@@ -4,10 +4,10 @@
         DEBUG=0 SECRET_KEY=bench API_RATE_LIMIT=100000/min
     createdb -h 127.0.0.1 -U postgres mekong_auditbench
     .venv/bin/python manage.py migrate -v 0
-    .venv/bin/python scripts/bench_audit.py append --writers 1 2 4 8 --appends 400
-    .venv/bin/python scripts/bench_audit.py seed --rows 100000
+    .venv/bin/python bench/audit_append.py append --writers 1 2 4 8 --appends 400
+    .venv/bin/python bench/audit_append.py seed --rows 100000
     time .venv/bin/python manage.py verify_audit
-    .venv/bin/python scripts/bench_audit.py detail --requests 400
+    .venv/bin/python bench/audit_append.py detail --requests 400
 
 append: appends per second with concurrent writer processes, one transaction per append (as a
 read's row is written).
@@ -33,7 +33,7 @@ import django
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -44,14 +44,11 @@ from agencies.authentication import Caller  # noqa: E402
 from agencies.models import Agency  # noqa: E402
 from agencies.roles import Role  # noqa: E402
 from exchange.audit import (  # noqa: E402
-    AUDIT_SEQUENCE,
-    GENESIS_HASH,
-    HASHED_FIELDS,
+    audit_bulk_append,
     audit_chain_verify,
     audit_record,
-    row_hash,
 )
-from exchange.models import AuditEvent, AuditEventAgency, Counter  # noqa: E402
+from exchange.models import AuditEvent  # noqa: E402
 
 
 def _agency(code: str, country: str) -> Agency:
@@ -111,44 +108,29 @@ def seed(rows: int, batch: int = 5000) -> None:
     kh, th, vn = _agency("KH-BENCH", "KH"), _agency("TH-BENCH", "TH"), _agency("VN-BENCH", "VN")
     actor = _officer(kh)
     pairs = [[kh, th], [th, vn], [kh, vn], [kh]]
-    with transaction.atomic():
-        counter, _ = Counter.objects.select_for_update().get_or_create(name=AUDIT_SEQUENCE)
-        last = AuditEvent.objects.aggregate(last=Max("sequence"))["last"] or 0
-        prev = AuditEvent.objects.get(sequence=last).hash if last else GENESIS_HASH
-        started = time.perf_counter()
-        for first in range(last + 1, last + rows + 1, batch):
-            events, parties = [], []
-            for sequence in range(first, min(first + batch, last + rows + 1)):
-                concerned = pairs[sequence % len(pairs)]
-                event = AuditEvent(
-                    sequence=sequence,
-                    occurred_at=timezone.now(),
-                    actor=actor.user,
-                    agency=kh,
-                    action="referral.read",
-                    object_type="referral",
-                    object_id=str(sequence),
-                    reference=f"REF-KH-TH-2026-{sequence:06d}",
-                    outcome="allowed",
-                    request_id=secrets.token_hex(8),
-                    detail={"ids": [sequence]},
-                    prev_hash=prev,
+    started = time.perf_counter()
+    for first in range(0, rows, batch):
+        audit_bulk_append(
+            [
+                (
+                    AuditEvent(
+                        actor=actor.user,
+                        agency=kh,
+                        action="referral.read",
+                        object_type="referral",
+                        object_id=str(n),
+                        reference=f"REF-KH-TH-2026-{n:06d}",
+                        outcome="allowed",
+                        request_id=secrets.token_hex(8),
+                        detail={"ids": [n]},
+                    ),
+                    pairs[n % len(pairs)],
                 )
-                event.hash = prev = row_hash(
-                    [getattr(event, field) for field in HASHED_FIELDS],
-                    [(agency.pk, agency.country) for agency in concerned],
-                    prev,
-                )
-                events.append(event)
-                parties += [
-                    AuditEventAgency(audit_event=event, agency=agency, country=agency.country)
-                    for agency in concerned
-                ]
-            AuditEvent.objects.bulk_create(events)
-            AuditEventAgency.objects.bulk_create(parties)
-        counter.value = last + rows
-        counter.save(update_fields=["value"])
-    print(f"seeded {rows} rows in {time.perf_counter() - started:.1f} s; head {last + rows}")
+                for n in range(first, min(first + batch, rows))
+            ]
+        )
+    last = AuditEvent.objects.aggregate(last=Max("sequence"))["last"]
+    print(f"seeded {rows} rows in {time.perf_counter() - started:.1f} s; head {last}")
 
 
 def _sent_referral(sender: Agency, recipient: Agency):
