@@ -1,129 +1,24 @@
-"""The shape of cases, subjects, messages and shares in the API (shape only, no policy)."""
+"""Referral notices and return requests, in full and redacted for auditors."""
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agencies.models import AgencyKind, Checkpoint, Country, Urgency
-from agencies.serializers import AgencyCodeField, CodeField, StrictJsonMixin
+from agencies.models import Urgency
+from agencies.serializers import AgencyCodeField, StrictJsonMixin
 from protocol.representation import PlannedRepresentation
 
-from .access import allowed_actions
-from .models import (
-    ConsentStatus,
+from ..access import allowed_actions
+from ..models import (
     ExploitationType,
     ReferralCategory,
     ReferralNotice,
     RequestedAction,
     ReturnBasis,
     ReturnRequest,
-    Subject,
 )
-
-ISO_COUNTRY = r"^[A-Z]{2}$"
-
-
-class IdentityDocumentSerializer(PlannedRepresentation, serializers.Serializer):
-    type = serializers.ChoiceField(
-        choices=[
-            "passport",
-            "national_id",
-            "birth_certificate",
-            "family_book",
-            "travel_document",
-            "other",
-        ]
-    )
-    number = serializers.CharField(max_length=64)
-    issuing_country = serializers.RegexField(ISO_COUNTRY)
-
-
-class HomeAddressSerializer(PlannedRepresentation, serializers.Serializer):
-    province = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    district = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    commune = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    village = serializers.CharField(max_length=120, required=False, allow_blank=True)
-
-
-class FamilyContactSerializer(PlannedRepresentation, serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    relationship = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-
-
-class ConsentSerializer(PlannedRepresentation, serializers.Serializer):
-    status = serializers.ChoiceField(
-        source="consent_status", choices=ConsentStatus.choices, default=ConsentStatus.NOT_ASKED
-    )
-    recorded_at = serializers.DateTimeField(
-        source="consent_recorded_at", required=False, allow_null=True
-    )
-    scope = serializers.ListField(
-        source="consent_scope",
-        child=serializers.ChoiceField(choices=AgencyKind.choices),
-        required=False,
-        help_text="Agency kinds that may receive the data.",
-    )
-
-    def validate(self, attrs):
-        recorded = attrs.get("consent_recorded_at")
-        if recorded and recorded > timezone.now():
-            raise serializers.ValidationError(
-                {"recorded_at": "Consent cannot be recorded in the future."}
-            )
-        return attrs
-
-
-class SubjectSerializer(PlannedRepresentation, serializers.ModelSerializer):
-    """The person: nested in a case, never listed on its own."""
-
-    aliases = serializers.ListField(
-        child=serializers.CharField(max_length=200), max_length=20, required=False
-    )
-    identity_documents = IdentityDocumentSerializer(many=True, required=False)
-    languages = serializers.ListField(
-        child=serializers.CharField(max_length=16), max_length=10, required=False
-    )
-    home_address = HomeAddressSerializer(required=False)
-    family_contact = FamilyContactSerializer(required=False)
-    vulnerabilities = serializers.ListField(
-        child=serializers.CharField(max_length=120), max_length=20, required=False
-    )
-    nationality_claimed = serializers.ChoiceField(
-        choices=Country.choices, required=False, allow_blank=True
-    )
-    consent = ConsentSerializer(source="*", required=False)
-    age_estimate = serializers.IntegerField(
-        min_value=0, max_value=120, required=False, allow_null=True
-    )
-
-    class Meta:
-        model = Subject
-        fields = [
-            "given_name",
-            "family_name",
-            "name_native",
-            "aliases",
-            "sex",
-            "birth_date",
-            "age_estimate",
-            "is_minor",
-            "nationality_claimed",
-            "identity_documents",
-            "languages",
-            "home_address",
-            "family_contact",
-            "vulnerabilities",
-            "consent",
-        ]
-        read_only_fields = ["is_minor"]
-
-    def validate_birth_date(self, value):
-        if value and value > timezone.localdate():
-            raise serializers.ValidationError("The birth date cannot be in the future.")
-        return value
+from .fields import CheckpointCodeField, not_in_future, not_in_past
+from .subjects import SubjectSerializer
 
 
 class AllowedActionsMixin(serializers.Serializer):
@@ -177,18 +72,6 @@ class ReferralSerializer(PlannedRepresentation, AllowedActionsMixin, serializers
         read_only_fields = fields
 
 
-def _not_in_future(value):
-    if value and value > timezone.localdate():
-        raise serializers.ValidationError("This date cannot be in the future.")
-    return value
-
-
-def _not_in_past(value):
-    if value and value < timezone.localdate():
-        raise serializers.ValidationError("This date cannot be in the past.")
-    return value
-
-
 class ReferralWriteSerializer(StrictJsonMixin, serializers.Serializer):
     recipient_agency = AgencyCodeField()
     category = serializers.ChoiceField(choices=ReferralCategory.choices)
@@ -201,7 +84,7 @@ class ReferralWriteSerializer(StrictJsonMixin, serializers.Serializer):
     requested_actions = serializers.ListField(
         child=serializers.ChoiceField(choices=RequestedAction.choices), required=False
     )
-    identified_on = serializers.DateField(validators=[_not_in_future])
+    identified_on = serializers.DateField(validators=[not_in_future])
     identified_place = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     def validate(self, attrs):
@@ -227,15 +110,6 @@ class VisibleReferralField(serializers.PrimaryKeyRelatedField):
         from .access import referrals_visible_to
 
         return referrals_visible_to(self.context["caller"])
-
-
-class CheckpointCodeField(CodeField):
-    default_error_messages = {"does_not_exist": "No active checkpoint has the code {value}."}
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            slug_field="code", queryset=Checkpoint.objects.filter(is_active=True), **kwargs
-        )
 
 
 class ReturnSerializer(PlannedRepresentation, AllowedActionsMixin, serializers.ModelSerializer):
@@ -299,62 +173,7 @@ class ReturnWriteSerializer(StrictJsonMixin, serializers.Serializer):
     basis = serializers.ChoiceField(choices=ReturnBasis.choices)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
     proposed_checkpoint = CheckpointCodeField(required=False, allow_null=True)
-    proposed_date = serializers.DateField(
-        required=False, allow_null=True, validators=[_not_in_past]
-    )
-
-
-class FocalPointSerializer(StrictJsonMixin, serializers.Serializer):
-    focal_point = serializers.CharField(max_length=200)
-
-
-class ReasonSerializer(StrictJsonMixin, serializers.Serializer):
-    reason = serializers.CharField(max_length=5000)
-
-
-class OutcomeSerializer(StrictJsonMixin, serializers.Serializer):
-    outcome = serializers.CharField(max_length=5000)
-
-
-class VerificationSerializer(serializers.Serializer):
-    identity_confirmed = serializers.BooleanField()
-    nationality_confirmed = serializers.BooleanField()
-    family_traced = serializers.BooleanField()
-    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-
-
-class VerifySerializer(StrictJsonMixin, serializers.Serializer):
-    verification = VerificationSerializer()
-
-
-class ScheduleSerializer(StrictJsonMixin, serializers.Serializer):
-    date = serializers.DateField(validators=[_not_in_past])
-    checkpoint = CheckpointCodeField()
-
-
-class HandoverSerializer(serializers.Serializer):
-    at = serializers.DateTimeField()
-    received_by = serializers.CharField(max_length=200)
-    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
-
-
-class ConfirmHandoverSerializer(StrictJsonMixin, serializers.Serializer):
-    handover = HandoverSerializer()
-
-
-class MessageSerializer(StrictJsonMixin, serializers.Serializer):
-    id = serializers.UUIDField(read_only=True)
-    author_agency = serializers.CharField(source="author_agency.code", read_only=True)
-    author_on_behalf_of = serializers.CharField(read_only=True)
-    body = serializers.CharField(max_length=20000)
-    created_at = serializers.DateTimeField(read_only=True)
-
-
-class ShareSerializer(StrictJsonMixin, serializers.Serializer):
-    id = serializers.UUIDField(read_only=True)
-    agency = AgencyCodeField()
-    created_at = serializers.DateTimeField(read_only=True)
-    revoked_at = serializers.DateTimeField(read_only=True)
+    proposed_date = serializers.DateField(required=False, allow_null=True, validators=[not_in_past])
 
 
 def redacted(serializer_class, *, withheld: frozenset[str], doc: str):
