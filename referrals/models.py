@@ -77,6 +77,29 @@ class Subject(models.Model):
         return agreed and kind in self.consent_scope
 
 
+def case_permissions(model_name: str, noun: str) -> list[tuple[str, str]]:
+    """The object permissions of a kind of case beyond Django's own (see ``access``)."""
+    return [
+        (f"respond_{model_name}", f"Can act as the receiving side of a {noun}"),
+        (f"message_{model_name}", f"Can post messages on a {noun}"),
+    ]
+
+
+def case_indexes(kind: str) -> list[models.Index]:
+    """The lists' orderings, each party's cases, the running clocks and the reminder sweep."""
+    return [
+        models.Index(fields=["-created_at", "-id"], name=f"{kind}_created_idx"),
+        models.Index(fields=["sender_agency", "-created_at"], name=f"{kind}_sender_idx"),
+        models.Index(fields=["recipient_agency", "-created_at"], name=f"{kind}_recipient_idx"),
+        *(rule.index() for rule in deadlines.CLOCK_RULES[kind]),
+        models.Index(
+            fields=["next_reminder_at"],
+            name=f"{kind}_reminder_idx",
+            condition=models.Q(next_reminder_at__isnull=False),
+        ),
+    ]
+
+
 class Case(models.Model):
     """What referral notices and return requests share: parties, subject, clocks, version."""
 
@@ -177,21 +200,8 @@ class ReferralNotice(Case):
     outcome = models.TextField(blank=True)
 
     class Meta:
-        permissions = [
-            ("respond_referralnotice", "Can act as the receiving side of a referral notice"),
-            ("message_referralnotice", "Can post messages on a referral notice"),
-        ]
-        indexes = [
-            models.Index(fields=["-created_at", "-id"], name="referral_created_idx"),
-            models.Index(fields=["sender_agency", "-created_at"], name="referral_sender_idx"),
-            models.Index(fields=["recipient_agency", "-created_at"], name="referral_recipient_idx"),
-            *(rule.index() for rule in deadlines.CLOCK_RULES["referral"]),
-            models.Index(
-                fields=["next_reminder_at"],
-                name="referral_reminder_idx",
-                condition=models.Q(next_reminder_at__isnull=False),
-            ),
-        ]
+        permissions = case_permissions("referralnotice", "referral notice")
+        indexes = case_indexes("referral")
 
 
 class ReturnBasis(models.TextChoices):
@@ -239,21 +249,8 @@ class ReturnRequest(Case):
     cancellation_reason = models.TextField(blank=True)
 
     class Meta:
-        permissions = [
-            ("respond_returnrequest", "Can act as the receiving side of a return request"),
-            ("message_returnrequest", "Can post messages on a return request"),
-        ]
-        indexes = [
-            models.Index(fields=["-created_at", "-id"], name="return_created_idx"),
-            models.Index(fields=["sender_agency", "-created_at"], name="return_sender_idx"),
-            models.Index(fields=["recipient_agency", "-created_at"], name="return_recipient_idx"),
-            *(rule.index() for rule in deadlines.CLOCK_RULES["return"]),
-            models.Index(
-                fields=["next_reminder_at"],
-                name="return_reminder_idx",
-                condition=models.Q(next_reminder_at__isnull=False),
-            ),
-        ]
+        permissions = case_permissions("returnrequest", "return request")
+        indexes = case_indexes("return")
 
 
 class ReferralNoticeUserObjectPermission(UserObjectPermissionBase):
