@@ -8,7 +8,7 @@ from agencies.models import Urgency
 from agencies.serializers import AgencyCodeField, StrictJsonMixin
 from protocol.representation import PlannedRepresentation
 
-from ..access import allowed_actions
+from ..access import allowed_actions, referrals_visible_to
 from ..models import (
     ExploitationType,
     ReferralCategory,
@@ -107,8 +107,6 @@ class VisibleReferralField(serializers.PrimaryKeyRelatedField):
     }
 
     def get_queryset(self):
-        from .access import referrals_visible_to
-
         return referrals_visible_to(self.context["caller"])
 
 
