@@ -41,6 +41,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "protocol.middleware.RequestContextMiddleware",
     "protocol.middleware.BodySizeLimitMiddleware",
+    "protocol.sources.SourceThrottleMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +103,13 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# Rate-limit counters (exchange/ratelimit.py): Redis INCR, or files changed under a lock.
+RATE_LIMIT_STORE = "redis" if REDIS_URL else "file"
+RATE_LIMIT_DIR = VAR_DIR / "ratelimit"
+# Unauthenticated and failed requests, token requests and admin sign-ins, per client address.
+API_SOURCE_RATE_LIMIT = env.str("API_SOURCE_RATE_LIMIT", default="60/min")
+# Proxies in front of the web processes whose X-Forwarded-For entry is trusted (0: none).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 
 AUTHENTICATION_BACKENDS = [
     "agencies.backends.RoleGroupBackend",
@@ -250,7 +258,7 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 PROTOCOL_CALLER = "agencies.authentication.caller_of"
 PROTOCOL_CALLER_IDENTITY = "agencies.authentication.caller_identity"
 AUDIT_RECORDER = "exchange.audit.audit_record"
-AUDIT_DENIAL_RECORDER = "exchange.audit.audit_request_denied"
+AUDIT_DENIAL_RECORDER = "exchange.refusals.request_denied_record"
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT = timedelta(minutes=5)
@@ -290,6 +298,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "exchange.tasks.purge_expired_idempotency_keys",
         "schedule": crontab(minute=17),
+    },
+    # One audit row per source and minute counting its refused unauthenticated requests.
+    "seal-refusal-windows": {
+        "task": "exchange.tasks.seal_refusal_windows",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
     },
     "sweep-deliveries": {
         "task": "exchange.tasks.sweep_deliveries",

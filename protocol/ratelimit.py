@@ -1,0 +1,136 @@
+"""Atomic fixed-window rate-limit counters: Redis INCR, or a file changed under a lock."""
+
+import fcntl
+import hashlib
+import math
+import os
+import time
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import redis
+from django.conf import settings
+
+PREFIX = "ratelimit:"
+
+
+class CountersUnavailable(Exception):
+    """The counter store cannot be reached; callers decide whether to let the request through."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """How many events a name has had in the current window, and when that window ends."""
+
+    count: int
+    start: int  # epoch seconds
+    retry_after: int  # whole seconds until the window ends
+
+
+class RedisCounters:
+    def __init__(self, url: str):
+        self.client = redis.Redis.from_url(url)
+
+    def incr(self, key: str, ttl: int) -> int:
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, ttl)
+            count, _ = pipe.execute()
+        return count
+
+    def get(self, key: str) -> int:
+        return int(self.client.get(key) or 0)
+
+
+class FileCounters:
+    """One small file per key under a directory, changed under an exclusive lock (flock): atomic
+    across the threads and processes of one machine."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / hashlib.sha256(key.encode()).hexdigest()
+
+    def incr(self, key: str, ttl: int) -> int:
+        with os.fdopen(os.open(self._path(key), os.O_RDWR | os.O_CREAT, 0o600), "r+b") as file:
+            fcntl.flock(file, fcntl.LOCK_EX)
+            count = int(file.read() or 0) + 1
+            file.seek(0)
+            file.write(str(count).encode())
+            file.truncate()
+        return count
+
+    def get(self, key: str) -> int:
+        try:
+            with self._path(key).open("rb") as file:
+                fcntl.flock(file, fcntl.LOCK_SH)
+                return int(file.read() or 0)
+        except FileNotFoundError:
+            return 0
+
+    def purge(self, older_than: float) -> int:
+        """Remove the counters of windows that ended more than ``older_than`` seconds ago."""
+        cutoff, removed = time.time() - older_than, 0
+        for path in self.directory.iterdir():
+            if path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+@cache
+def _redis(url: str) -> RedisCounters:
+    return RedisCounters(url)
+
+
+def counters() -> RedisCounters | FileCounters:
+    """The store the settings name: Redis when there is one, else files under ``VAR_DIR``."""
+    if settings.RATE_LIMIT_STORE == "redis":
+        return _redis(settings.REDIS_URL)
+    return FileCounters(Path(settings.RATE_LIMIT_DIR))
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"60/min"`` -> (60, 60): requests allowed, and the window in seconds."""
+    number, period = rate.split("/")
+    return int(number), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+
+
+def _key(name: str, start: int) -> str:
+    return f"{PREFIX}{name}:{start}"
+
+
+def hit(name: str, *, period: int, keep: int | None = None) -> Window:
+    """Count one more event of ``name`` in the current window of ``period`` seconds.
+
+    ``keep`` is how long the window's count stays readable (``count_in``), the period by default.
+    """
+    now = time.time()
+    start = int(now // period) * period
+    try:
+        count = counters().incr(_key(name, start), ttl=keep or period)
+    except (redis.RedisError, OSError) as exc:
+        raise CountersUnavailable from exc
+    return Window(count=count, start=start, retry_after=max(1, math.ceil(start + period - now)))
+
+
+def current(name: str, *, period: int) -> Window:
+    """The current window of ``name`` without counting anything."""
+    now = time.time()
+    start = int(now // period) * period
+    return Window(
+        count=count_in(name, start),
+        start=start,
+        retry_after=max(1, math.ceil(start + period - now)),
+    )
+
+
+def count_in(name: str, start: int) -> int:
+    """The count of ``name`` in the window that began at ``start`` (0 once expired)."""
+    try:
+        return counters().get(_key(name, start))
+    except (redis.RedisError, OSError) as exc:
+        raise CountersUnavailable from exc
