@@ -117,6 +117,25 @@ def hit(name: str, *, period: int, keep: int | None = None) -> Window:
     return Window(count=count, start=start, retry_after=max(1, math.ceil(start + period - now)))
 
 
+def hit_sliding(name: str, *, period: int) -> Window:
+    """Like ``hit``, but the count also weighs the previous window by how much of it still lies
+    within the last ``period`` seconds: a burst across a window's edge counts as one."""
+    now = time.time()
+    start = int(now // period) * period
+    store = counters()
+    try:
+        count = store.incr(_key(name, start), ttl=2 * period)
+        previous = store.get(_key(name, start - period))
+    except (redis.RedisError, OSError) as exc:
+        raise CountersUnavailable from exc
+    overlap = 1 - (now - start) / period
+    return Window(
+        count=count + math.floor(previous * overlap),
+        start=start,
+        retry_after=max(1, math.ceil(start + period - now)),
+    )
+
+
 def current(name: str, *, period: int) -> Window:
     """The current window of ``name`` without counting anything."""
     now = time.time()

@@ -26,7 +26,7 @@ class CallerRateThrottle(SimpleRateThrottle):
         if key is None:
             return True
         try:
-            window = ratelimit.hit(key, period=self.duration)
+            window = ratelimit.hit_sliding(key, period=self.duration)
         except ratelimit.CountersUnavailable:
             # The exchange keeps working while the counters are down; only the rate limit lapses.
             logger.warning("Rate limit not applied: the counters are unreachable", exc_info=True)

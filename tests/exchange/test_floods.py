@@ -169,3 +169,15 @@ def test_the_per_client_limit_holds_under_concurrency(
         thread.join(timeout=300)
     assert sum(statuses.values()) == 700
     assert statuses == {200: 600, 429: 100}
+
+
+def test_a_burst_across_a_minutes_edge_is_held_to_the_limit(kh_agency, as_partner, monkeypatch):
+    monkeypatch.setattr(CallerRateThrottle, "THROTTLE_RATES", {"caller": "60/min"})
+    partner = as_partner(kh_agency, Role.VIEWER)
+    with time_machine.travel(WINDOW_START + timedelta(seconds=50), tick=False) as clock:
+        late = Counter(partner.get("/api/v1/me/").status_code for _ in range(40))
+        clock.move_to(WINDOW_START + timedelta(seconds=65))
+        early = Counter(partner.get("/api/v1/me/").status_code for _ in range(40))
+    assert late == {200: 40}
+    # 55 of the previous minute's 60 seconds are still within the last minute: 40 * 55/60 -> 36.
+    assert early == {200: 60 - 36, 429: 16}
