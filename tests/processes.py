@@ -81,7 +81,47 @@ class RedisServer:
         self.process = None
 
 
-class CeleryWorker:
+class ProcessGroup:
+    """A child process in its own process group, its output in a log file."""
+
+    args: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    def spawn(self, ready, *, timeout: float, what: str) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.args,
+            cwd=PROJECT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        if not wait_until(ready, timeout=timeout):
+            self.stop()
+            raise RuntimeError(f"{what} did not get ready:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:]
+
+    def kill(self) -> None:
+        """SIGKILL the whole group, main process and children: no goodbye, no ack."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class CeleryWorker(ProcessGroup):
     """``celery worker`` in its own process group, on a given database and broker."""
 
     def __init__(
@@ -122,36 +162,10 @@ class CeleryWorker:
         self.process: subprocess.Popen | None = None
 
     def start(self, *, timeout: float = 60) -> "CeleryWorker":
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.args,
-            cwd=PROJECT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.spawn(
+            lambda: b" ready." in self.log_path.read_bytes(), timeout=timeout, what=self.name
         )
-        if not wait_until(lambda: b" ready." in self.log_path.read_bytes(), timeout=timeout):
-            self.stop()
-            raise RuntimeError(f"{self.name} did not get ready:\n{self.log()}")
         return self
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-6000:]
-
-    def kill(self) -> None:
-        """SIGKILL the whole worker, main process and pool children: no goodbye, no ack."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def use_broker(url: str) -> None:
@@ -160,7 +174,7 @@ def use_broker(url: str) -> None:
     current_app._after_fork()
 
 
-class Gunicorn:
+class Gunicorn(ProcessGroup):
     """The web server as the run script starts it, on a free loopback port and a given database."""
 
     def __init__(self, *, database_url: str, workdir: Path, **env: str):
@@ -197,28 +211,5 @@ class Gunicorn:
             return False
 
     def start(self, *, timeout: float = 60) -> "Gunicorn":
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.args,
-            cwd=PROJECT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        if not wait_until(self._answers, timeout=timeout):
-            self.stop()
-            raise RuntimeError(f"gunicorn did not start:\n{self.log()}")
+        self.spawn(self._answers, timeout=timeout, what="gunicorn")
         return self
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-6000:]
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
