@@ -2,9 +2,11 @@
 
 import fcntl
 import hashlib
+import json
 import math
 import os
 import time
+import uuid
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,12 +27,30 @@ class Window:
 
     count: int
     start: int  # epoch seconds
-    retry_after: int  # whole seconds until the window ends
+    retry_after: int  # whole seconds until the window ends (or, refused, until one is free)
+    admitted: bool = True
+
+
+# The last ``period`` seconds' admitted events, pruned, counted and added to in one step.
+_ADMIT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[2])
+local count = redis.call('ZCARD', KEYS[1])
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2] or ARGV[1]
+if count >= tonumber(ARGV[3]) then return {0, tostring(oldest)} end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return {count + 1, tostring(oldest)}
+"""
 
 
 class RedisCounters:
     def __init__(self, url: str):
         self.client = redis.Redis.from_url(url)
+        self.admit_script = self.client.register_script(_ADMIT)
+
+    def admit(self, key: str, *, now: float, period: int, limit: int) -> tuple[int, float]:
+        count, oldest = self.admit_script(keys=[key], args=[now, period, limit, uuid.uuid4().hex])
+        return int(count), float(oldest)
 
     def incr(self, key: str, ttl: int) -> int:
         with self.client.pipeline(transaction=True) as pipe:
@@ -62,6 +82,19 @@ class FileCounters:
             file.write(str(count).encode())
             file.truncate()
         return count
+
+    def admit(self, key: str, *, now: float, period: int, limit: int) -> tuple[int, float]:
+        with os.fdopen(os.open(self._path(key), os.O_RDWR | os.O_CREAT, 0o600), "r+b") as file:
+            fcntl.flock(file, fcntl.LOCK_EX)
+            admitted = [at for at in json.loads(file.read() or b"[]") if at > now - period]
+            oldest = admitted[0] if admitted else now
+            if len(admitted) >= limit:
+                return 0, oldest
+            admitted.append(now)
+            file.seek(0)
+            file.write(json.dumps(admitted).encode())
+            file.truncate()
+        return len(admitted), oldest
 
     def get(self, key: str) -> int:
         try:
@@ -117,22 +150,21 @@ def hit(name: str, *, period: int, keep: int | None = None) -> Window:
     return Window(count=count, start=start, retry_after=max(1, math.ceil(start + period - now)))
 
 
-def hit_sliding(name: str, *, period: int) -> Window:
-    """Like ``hit``, but the count also weighs the previous window by how much of it still lies
-    within the last ``period`` seconds: a burst across a window's edge counts as one."""
+def admit(name: str, *, limit: int, period: int) -> Window:
+    """Admit one more event of ``name`` if fewer than ``limit`` were admitted in the last
+    ``period`` seconds (a sliding log, pruned, counted and added to in one atomic step)."""
     now = time.time()
-    start = int(now // period) * period
-    store = counters()
     try:
-        count = store.incr(_key(name, start), ttl=2 * period)
-        previous = store.get(_key(name, start - period))
+        count, oldest = counters().admit(f"{PREFIX}log:{name}", now=now, period=period, limit=limit)
     except (redis.RedisError, OSError) as exc:
         raise CountersUnavailable from exc
-    overlap = 1 - (now - start) / period
+    if count:
+        return Window(count=count, start=int(now), retry_after=0)
     return Window(
-        count=count + math.floor(previous * overlap),
-        start=start,
-        retry_after=max(1, math.ceil(start + period - now)),
+        count=limit,
+        start=int(oldest),
+        retry_after=max(1, math.ceil(oldest + period - now)),
+        admitted=False,
     )
 
 

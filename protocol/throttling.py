@@ -26,13 +26,13 @@ class CallerRateThrottle(SimpleRateThrottle):
         if key is None:
             return True
         try:
-            window = ratelimit.hit_sliding(key, period=self.duration)
+            window = ratelimit.admit(key, limit=self.num_requests, period=self.duration)
         except ratelimit.CountersUnavailable:
             # The exchange keeps working while the counters are down; only the rate limit lapses.
             logger.warning("Rate limit not applied: the counters are unreachable", exc_info=True)
             return True
         self.retry_after = window.retry_after
-        return window.count <= self.num_requests
+        return window.admitted
 
     def wait(self):
         return self.retry_after
