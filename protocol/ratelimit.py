@@ -1,4 +1,4 @@
-"""Atomic fixed-window rate-limit counters: Redis INCR, or a file changed under a lock."""
+"""Atomic rate-limit counters: fixed windows and sliding logs, on Redis or on locked files."""
 
 import fcntl
 import hashlib
