@@ -96,6 +96,12 @@ class MembershipAdmin(OwnAgencyAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
 
+    def get_readonly_fields(self, request, obj=None):
+        # An API client's role is fixed (a new client is made instead): shown, not offered.
+        if obj is not None and obj.is_service_account:
+            return [*self.readonly_fields, "role"]
+        return self.readonly_fields
+
     def save_model(self, request, obj, form, change):
         if "role" in form.changed_data:
             services.membership_change_role(

@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from oauth2_provider.views import TokenView
 
+from exchange.views import AuditedTokenView
 from protocol.views import healthz, readyz
 from referrals.oversight import oversight_page
 
@@ -16,7 +16,7 @@ api_v1 = [
 
 urlpatterns = [
     path("api/v1/", include(api_v1)),
-    path("o/token/", TokenView.as_view(), name="oauth2-token"),
+    path("o/token/", AuditedTokenView.as_view(), name="oauth2-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

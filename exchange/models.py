@@ -243,3 +243,19 @@ class AuditEventAgency(models.Model):
 
     def __str__(self):
         return f"#{self.audit_event_id} {self.agency_id}"
+
+
+class RefusalWindow(models.Model):
+    """A source's minute with refused unauthenticated requests, whose count the audit trail
+    receives in one row once the minute is over (``exchange.refusals``)."""
+
+    source = models.CharField(max_length=64)
+    window_start = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "window_start"], name="refusal_window_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.window_start:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ from celery import shared_task
 
 from protocol.idempotency import idempotency_keys_purge
 
+from . import refusals
 from .delivery import attempt_time_limit, deliveries_sweep, delivery_attempt
 from .services import audit_checkpoint_publish
 
@@ -31,3 +32,9 @@ def publish_audit_checkpoint() -> int | None:
     """Hourly: the sequence of the head published, or None when it has not moved."""
     event = audit_checkpoint_publish()
     return event.data["sequence"] if event else None
+
+
+@shared_task
+def seal_refusal_windows() -> int:
+    """Every minute: one audit row per source and finished minute of refused requests."""
+    return refusals.seal_refusal_windows()

@@ -1,8 +1,10 @@
-"""The event feed, webhooks and deliveries, the auditors' trail."""
+"""The event feed, webhooks and deliveries, the auditors' trail, the audited token endpoint."""
 
+import base64
+import binascii
 import itertools
 import logging
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -10,12 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import utils as filter_utils
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from oauth2_provider.views import TokenView
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from agencies.models import ApiClient
 from agencies.roles import Role
 from agencies.views import AgencyAdminViewSet
 from protocol.etags import IF_MATCH_PARAMETER as IF_MATCH
@@ -30,6 +34,7 @@ from . import selectors, services
 from .audit import audit_events_visible_to, audit_record
 from .filters import AuditEventFilter, DeliveryFilter
 from .models import AuditEvent, Delivery, WebhookEndpoint
+from .refusals import refusal_record
 from .serializers import (
     AuditEventSerializer,
     DeliverySerializer,
@@ -280,3 +285,33 @@ class AuditEventViewSet(ExchangeViewSet):
             content_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="audit-events.csv"'},
         )
+
+
+def _presented_client_id(request) -> str:
+    """The client id a token request names, in its Basic credentials or its form body."""
+    scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return ""
+        return unquote_plus(decoded.partition(":")[0])
+    return request.POST.get("client_id", "")
+
+
+class AuditedTokenView(TokenView):
+    """The OAuth2 token endpoint; a refused token request is recorded like any refusal."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        if response.status_code >= 400:
+            client_id = _presented_client_id(request)[:100]
+            client = (
+                ApiClient.objects.select_related("service_user__membership__agency")
+                .filter(application__client_id=client_id)
+                .first()
+                if client_id
+                else None
+            )
+            refusal_record(request, status_code=response.status_code, api_client=client)
+        return response

@@ -1,10 +1,11 @@
-"""Request context (request id, on-behalf-of) and the request body size limit."""
+"""Request context (request id, on-behalf-of) and request bodies: at most 1 MiB, and whole."""
 
 import logging
 import re
 import uuid
 
 from django.conf import settings
+from django.http import UnreadablePostError
 from django.utils.translation import gettext_lazy as _
 
 from .context import current_request_id, request_id_var
@@ -35,6 +36,13 @@ class RequestContextMiddleware:
         return response
 
 
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 class BodySizeLimitMiddleware:
     """Refuse bodies over ``MAX_REQUEST_BODY_BYTES`` with 413 before reading them."""
 
@@ -42,17 +50,46 @@ class BodySizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > settings.MAX_REQUEST_BODY_BYTES:
+        if _content_length(request) > settings.MAX_REQUEST_BODY_BYTES:
             return problem_json_response(
                 status_code=413,
                 problem_type="payload-too-large",
                 title=_("Request body too large"),
                 detail=_("Request bodies may be at most 1 MiB."),
             )
+        return self.get_response(request)
+
+
+class CompleteBodyMiddleware:
+    """Read the body before any view, within ``REQUEST_BODY_TIMEOUT`` seconds of silence from the
+    client: one shorter than its Content-Length (the client stopped sending, or closed) is
+    refused with 400 and reaches no view, so nothing is written from a truncated body."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        length = _content_length(request)
+        if length and length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            # gunicorn lends its socket: a silent client then costs a thread seconds, not forever.
+            sock = request.META.get("gunicorn.socket")
+            previous = sock.gettimeout() if sock else None
+            if sock:
+                sock.settimeout(settings.REQUEST_BODY_TIMEOUT)
+            try:
+                received = len(request.body)
+            except UnreadablePostError:
+                received = -1
+            finally:
+                if sock:
+                    sock.settimeout(previous)
+            if received != length:
+                return problem_json_response(
+                    status_code=400,
+                    problem_type="incomplete-body",
+                    title=_("Incomplete request body"),
+                    detail=_("The request body is shorter than its Content-Length; send it again."),
+                )
         return self.get_response(request)
 
 

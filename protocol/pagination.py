@@ -1,5 +1,6 @@
 """Cursor pagination: ``?cursor=``, ``?limit=`` (1 to 200, default 50); ``results``, ``next``."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -13,7 +14,28 @@ class CursorPage(CursorPagination):
     invalid_cursor_message = "The cursor is invalid; start again without it."
 
     def get_ordering(self, request, queryset, view):
+        self.model = queryset.model
         return getattr(view, "cursor_ordering", self.ordering)
+
+    def decode_cursor(self, request):
+        """The cursor, when it decodes and its position is a value of the first ordering field:
+        anything else a client made up is a 400 problem, never a query that fails."""
+        invalid = exceptions.ValidationError({"cursor": [self.invalid_cursor_message]})
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise invalid from None
+        if cursor is None or cursor.position is None:
+            return cursor
+        field = self.model._meta.get_field(self.ordering[0].lstrip("-"))
+        try:
+            if "\x00" in cursor.position:
+                raise ValueError("NUL in the position")
+            value = field.to_python(cursor.position)
+            field.run_validators(value)  # integer fields: the database's range
+        except (DjangoValidationError, ValueError, TypeError, OverflowError):
+            raise invalid from None
+        return cursor
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)

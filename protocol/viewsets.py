@@ -58,6 +58,14 @@ class CallerAccess:
             detail={"ids": [str(obj.pk) for obj in objects]},
         )
 
+    def check_permissions(self, request):
+        # The caller's rate counts refused requests too: a flood of 403s is throttled like any.
+        super().check_throttles(request)
+        super().check_permissions(request)
+
+    def check_throttles(self, request):
+        """Already done, before the permissions (see ``check_permissions``)."""
+
     def handle_exception(self, exc):
         response = super().handle_exception(exc)
         if self.audit_denials and response.status_code in DENIED_STATUSES:

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The embedded default: SQLite and Celery's filesystem broker under var/, worker and beat beside the web server.
+# The embedded default: SQLite and Celery's filesystem broker under var/, worker and beat beside the
+# web server; DEBUG off (the settings' default), static files through WhiteNoise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -30,7 +31,6 @@ echo "  API docs:  http://$HOST:$PORT/api/docs/"
 echo "  Admin:     http://$HOST:$PORT/admin/   (demo logins above, password 'mekong-demo')"
 echo "  Celery worker and beat log to $VAR_DIR/log/celery.log; emails are written to $VAR_DIR/mail/"
 echo
-$BIN/gunicorn config.wsgi:application --bind "$HOST:$PORT" --workers 2 --threads 4 \
-  --access-logfile - &
+$BIN/gunicorn config.wsgi:application --config config/gunicorn_conf.py --bind "$HOST:$PORT" &
 pids+=($!)
 wait -n "${pids[@]}"

@@ -81,7 +81,47 @@ class RedisServer:
         self.process = None
 
 
-class CeleryWorker:
+class ProcessGroup:
+    """A child process in its own process group, its output in a log file."""
+
+    args: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen | None = None
+
+    def spawn(self, ready, *, timeout: float, what: str) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            self.args,
+            cwd=PROJECT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        if not wait_until(ready, timeout=timeout):
+            self.stop()
+            raise RuntimeError(f"{what} did not get ready:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:]
+
+    def kill(self) -> None:
+        """SIGKILL the whole group, main process and children: no goodbye, no ack."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class CeleryWorker(ProcessGroup):
     """``celery worker`` in its own process group, on a given database and broker."""
 
     def __init__(
@@ -122,39 +162,54 @@ class CeleryWorker:
         self.process: subprocess.Popen | None = None
 
     def start(self, *, timeout: float = 60) -> "CeleryWorker":
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.args,
-            cwd=PROJECT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.spawn(
+            lambda: b" ready." in self.log_path.read_bytes(), timeout=timeout, what=self.name
         )
-        if not wait_until(lambda: b" ready." in self.log_path.read_bytes(), timeout=timeout):
-            self.stop()
-            raise RuntimeError(f"{self.name} did not get ready:\n{self.log()}")
         return self
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-6000:]
-
-    def kill(self) -> None:
-        """SIGKILL the whole worker, main process and pool children: no goodbye, no ack."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 def use_broker(url: str) -> None:
     """Point this process's Celery producer at ``url`` (connections are made afresh)."""
     current_app.conf.broker_url = url
     current_app._after_fork()
+
+
+class Gunicorn(ProcessGroup):
+    """The web server as the run script starts it, on a free loopback port and a given database."""
+
+    def __init__(self, *, database_url: str, workdir: Path, **env: str):
+        self.port = free_port()
+        self.log_path = workdir / "gunicorn.log"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": database_url,
+            "VAR_DIR": str(workdir / "var"),
+            "PYTHONPATH": str(PROJECT),
+            "WEB_CONCURRENCY": "1",
+            **env,
+        }
+        self.args = [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "--config",
+            "config/gunicorn_conf.py",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "config.wsgi:application",
+        ]
+        self.process: subprocess.Popen | None = None
+
+    def _answers(self) -> bool:
+        """A worker has loaded the application and answers its liveness probe."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=5) as conn:
+                conn.sendall(
+                    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                )
+                return conn.recv(16).startswith(b"HTTP/1.1 200")
+        except OSError:
+            return False
+
+    def start(self, *, timeout: float = 60) -> "Gunicorn":
+        self.spawn(self._answers, timeout=timeout, what="gunicorn")
+        return self

@@ -1,5 +1,7 @@
 """Settings from the environment; with nothing set, the embedded default (SQLite, file broker)."""
 
+import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,10 +13,21 @@ env = environ.Env()
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="" if not DEBUG else "insecure-embedded-development-key")
-if not SECRET_KEY:
-    raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+
+def _embedded_secret_key(path: Path) -> str:
+    """The embedded default's key: made once, readable by its owner only, kept across restarts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(50))
+    except FileExistsError:
+        pass
+    return path.read_text().strip()
+
+
+# Technical error pages list URL patterns, settings and tracebacks: only when asked for.
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env.str("SECRET_KEY", default="") or _embedded_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
@@ -41,6 +54,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "protocol.middleware.RequestContextMiddleware",
     "protocol.middleware.BodySizeLimitMiddleware",
+    "protocol.sources.SourceThrottleMiddleware",
+    "protocol.middleware.CompleteBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +117,13 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# Rate-limit counters (exchange/ratelimit.py): Redis INCR, or files changed under a lock.
+RATE_LIMIT_STORE = "redis" if REDIS_URL else "file"
+RATE_LIMIT_DIR = VAR_DIR / "ratelimit"
+# Unauthenticated and failed requests, token requests and admin sign-ins, per client address.
+API_SOURCE_RATE_LIMIT = env.str("API_SOURCE_RATE_LIMIT", default="60/min")
+# Proxies in front of the web processes whose X-Forwarded-For entry is trusted (0: none).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 
 AUTHENTICATION_BACKENDS = [
     "agencies.backends.RoleGroupBackend",
@@ -134,6 +156,8 @@ WHITENOISE_USE_FINDERS = True
 # Request bodies over 1 MiB are refused with 413 before they are read.
 MAX_REQUEST_BODY_BYTES = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+# A client silent this long while sending a body gets 400 (see CompleteBodyMiddleware).
+REQUEST_BODY_TIMEOUT = env.int("REQUEST_BODY_TIMEOUT", default=10)
 
 if env.str("EMAIL_URL", default=""):
     _email = env.email_url("EMAIL_URL")
@@ -176,7 +200,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["protocol.parsers.DepthLimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "protocol.pagination.CursorPage",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["protocol.throttling.CallerRateThrottle"],
@@ -250,7 +274,7 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 PROTOCOL_CALLER = "agencies.authentication.caller_of"
 PROTOCOL_CALLER_IDENTITY = "agencies.authentication.caller_identity"
 AUDIT_RECORDER = "exchange.audit.audit_record"
-AUDIT_DENIAL_RECORDER = "exchange.audit.audit_request_denied"
+AUDIT_DENIAL_RECORDER = "exchange.refusals.request_denied_record"
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT = timedelta(minutes=5)
@@ -290,6 +314,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "exchange.tasks.purge_expired_idempotency_keys",
         "schedule": crontab(minute=17),
+    },
+    # One audit row per source and minute counting its refused unauthenticated requests.
+    "seal-refusal-windows": {
+        "task": "exchange.tasks.seal_refusal_windows",
+        "schedule": timedelta(minutes=1),
+        "options": {"expires": 50},
     },
     "sweep-deliveries": {
         "task": "exchange.tasks.sweep_deliveries",

@@ -2,7 +2,11 @@
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 os.environ["DEBUG"] = "0"
+if not os.environ.get("SECRET_KEY"):
+    raise ImproperlyConfigured("SECRET_KEY must be set in production.")
 
 from .base import *  # noqa: F403
 

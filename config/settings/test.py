@@ -14,3 +14,4 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"caller": "100000/min"}  # noqa: F405
 # The scale seeder's command is tested with the suite; the apps never import the benchmarks.
 INSTALLED_APPS = [*INSTALLED_APPS, "bench"]  # noqa: F405
+API_SOURCE_RATE_LIMIT = "100000/min"

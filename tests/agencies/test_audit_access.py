@@ -223,7 +223,7 @@ def test_anonymous_request_is_recorded_with_its_path(anon, kh_agency, audit_watc
     assert (row.action, row.outcome, row.status_code) == ("request.denied", "denied", 401)
     assert row.actor is None and row.api_client is None and row.agency is None
     assert row.on_behalf_of == ON_BEHALF_OF
-    assert row.detail == {"method": "GET", "path": "/api/v1/agency/members/"}
+    assert row.detail == {"method": "GET", "path": "/api/v1/agency/members/", "source": "127.0.0.1"}
     assert row.request_id == response["X-Request-ID"]
 
 
@@ -243,7 +243,11 @@ def test_an_expired_token_is_recorded_with_its_client(kh_agency, as_partner, aud
     assert row.api_client == partner.api_client
     assert row.agency == kh_agency
     assert row.on_behalf_of == ON_BEHALF_OF
-    assert row.detail == {"method": "POST", "path": "/api/v1/agency/clients/"}
+    assert row.detail == {
+        "method": "POST",
+        "path": "/api/v1/agency/clients/",
+        "source": "127.0.0.1",
+    }
 
 
 def test_a_role_refusal_is_recorded_with_the_caller(kh_agency, as_partner, audit_watch):

@@ -42,9 +42,9 @@ def test_unknown_filter_value_is_400(kh_agency, as_member):
     assert "country" in response.json()["errors"]
 
 
-def test_unknown_cursor_is_404(kh_agency, as_member):
+def test_unknown_cursor_is_400(kh_agency, as_member):
     response = as_member(kh_agency).get("/api/v1/agencies/?cursor=garbage")
-    assert response.status_code == 404
+    assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
 
 
