@@ -44,7 +44,11 @@ class CursorPage(CursorPagination):
             "type": "object",
             "required": ["results", "next"],
             "properties": {
-                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "next": {
+                    "type": ["string", "null"],
+                    "format": "uri",
+                    "description": "The next page; null on the last.",
+                },
                 "results": schema,
             },
         }

@@ -66,6 +66,20 @@ class ConsentSerializer(PlannedRepresentation, serializers.Serializer):
         return attrs
 
 
+class NullableChoiceField(serializers.ChoiceField):
+    """A choice or null; stored as an empty string, shown as null (one type, not a union)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)
+        return "" if value is None else value
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
 class SubjectSerializer(PlannedRepresentation, serializers.ModelSerializer):
     """The person: nested in a case, never listed on its own."""
 
@@ -81,8 +95,10 @@ class SubjectSerializer(PlannedRepresentation, serializers.ModelSerializer):
     vulnerabilities = serializers.ListField(
         child=serializers.CharField(max_length=120), max_length=20, required=False
     )
-    nationality_claimed = serializers.ChoiceField(
-        choices=Country.choices, required=False, allow_blank=True
+    nationality_claimed = NullableChoiceField(
+        choices=Country.choices,
+        required=False,
+        help_text="The nationality the person claims; null when unknown.",
     )
     consent = ConsentSerializer(source="*", required=False)
     age_estimate = serializers.IntegerField(
