@@ -37,6 +37,8 @@ class CursorPage(CursorPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size})
+            if parameter["name"] == self.cursor_query_param:
+                parameter["schema"]["minLength"] = 1
         return parameters
 
     def get_paginated_response_schema(self, schema):
