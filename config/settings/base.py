@@ -178,7 +178,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "protocol.pagination.CursorPage",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["protocol.filters.StrictFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["protocol.throttling.CallerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"caller": env.str("API_RATE_LIMIT", default="600/min")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -60,8 +60,10 @@ EXCLUSIONS = [
     ),
     (
         positive_data_acceptance,
-        lambda case: case.operation.path in {"/api/v1/audit-events/", "/api/v1/reports/sla/"}
-        or bool(case.query and case.query.get("counterpart")),
+        lambda case: (
+            case.operation.path in {"/api/v1/audit-events/", "/api/v1/reports/sla/"}
+            or bool(case.query and case.query.get("counterpart"))
+        ),
         "Reads whose parameters must name existing things or agree with each other: an agency "
         "code in counterpart or agency, a from before a to, CSV without paging.",
     ),
@@ -138,8 +140,10 @@ def _workflow_machine(role: str, parties):
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             _count(role, "stateful steps")
-            if response.status_code < 300 and case.operation.path.count("}/") == 1 and (
-                case.operation.method.upper() == "POST"
+            if (
+                response.status_code < 300
+                and case.operation.path.count("}/") == 1
+                and (case.operation.method.upper() == "POST")
             ):
                 _count(role, "stateful actions taken")
             case.validate_response(
