@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from protocol.serializers import StrictSerializer
@@ -29,8 +30,8 @@ class AgencyCodeField(CodeField):
     """An agency named by its code; unknown or inactive codes are a validation error."""
 
     default_error_messages = {
-        "does_not_exist": "No active agency has the code {value}.",
-        "invalid": "An agency code is a string such as KH-MOSVY.",
+        "does_not_exist": _("No active agency has the code {value}."),
+        "invalid": _("An agency code is a string such as KH-MOSVY."),
     }
 
     def __init__(self, **kwargs):

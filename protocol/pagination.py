@@ -1,5 +1,6 @@
 """Cursor pagination: ``?cursor=``, ``?limit=`` (1 to 200, default 50); ``results``, ``next``."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -10,7 +11,7 @@ class CursorPage(CursorPagination):
     max_page_size = 200
     page_size_query_param = "limit"
     ordering = ("-created_at", "-pk")
-    invalid_cursor_message = "The cursor is invalid; start again without it."
+    invalid_cursor_message = _("The cursor is invalid; start again without it.")
 
     def get_ordering(self, request, queryset, view):
         return getattr(view, "cursor_ordering", self.ordering)
@@ -25,7 +26,7 @@ class CursorPage(CursorPagination):
             size = 0
         if not 1 <= size <= self.max_page_size:
             raise exceptions.ValidationError(
-                {"limit": [f"A whole number from 1 to {self.max_page_size}."]}
+                {"limit": [_("A whole number from 1 to %(max)s.") % {"max": self.max_page_size}]}
             )
         return size
 

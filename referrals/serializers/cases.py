@@ -1,5 +1,6 @@
 """Referral notices and return requests, in full and redacted for auditors."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -105,7 +106,11 @@ class ReferralWriteSerializer(StrictSerializer):
         born, identified = subject.get("birth_date"), attrs.get("identified_on")
         if born and identified and born > identified:
             raise serializers.ValidationError(
-                {"subject": {"birth_date": ["The person cannot be born after being identified."]}}
+                {
+                    "subject": {
+                        "birth_date": [_("The person cannot be born after being identified.")]
+                    }
+                }
             )
         return attrs
 
@@ -115,8 +120,8 @@ class VisibleReferralField(serializers.PrimaryKeyRelatedField):
     """A referral the caller's agency can see; anything else is an unknown referral."""
 
     default_error_messages = {
-        "does_not_exist": "Unknown referral.",
-        "incorrect_type": "A referral id (UUID).",
+        "does_not_exist": _("Unknown referral."),
+        "incorrect_type": _("A referral id (UUID)."),
     }
 
     def get_queryset(self):

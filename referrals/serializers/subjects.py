@@ -1,6 +1,7 @@
 """The subject (the person) inside a case: identity, address, family contact, consent."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from agencies.models import AgencyKind, Country
@@ -61,7 +62,7 @@ class ConsentSerializer(PlannedRepresentation, serializers.Serializer):
         recorded = attrs.get("consent_recorded_at")
         if recorded and recorded > timezone.now():
             raise serializers.ValidationError(
-                {"recorded_at": "Consent cannot be recorded in the future."}
+                {"recorded_at": _("Consent cannot be recorded in the future.")}
             )
         return attrs
 
@@ -128,5 +129,5 @@ class SubjectSerializer(PlannedRepresentation, serializers.ModelSerializer):
 
     def validate_birth_date(self, value):
         if value and value > timezone.localdate():
-            raise serializers.ValidationError("The birth date cannot be in the future.")
+            raise serializers.ValidationError(_("The birth date cannot be in the future."))
         return value
