@@ -280,13 +280,23 @@ def _add_examples(operation: dict, components: dict) -> None:
                     media["examples"] = examples
 
 
+def _resource(path: str) -> str:
+    """``/api/v1/referrals/{id}/messages/`` -> ``referral``: what ``{resource}`` names."""
+    collection = path.split("{", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return collection.removesuffix("s").replace("-", " ")
+
+
 def contract_conventions(result, generator, request, public):
     """drf-spectacular hook: what every operation shares, in one place."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM_SCHEMA
     _close_bodies(schemas)
-    for path_item in result.get("paths", {}).values():
+    for path, path_item in result.get("paths", {}).items():
         for method, operation in path_item.items():
+            # Views shared by several collections write {resource} in their documentation.
+            for key in ("summary", "description"):
+                if key in operation:
+                    operation[key] = operation[key].replace("{resource}", _resource(path))
             _add_problems(operation, method)
             _add_headers(operation, method)
             _share_parameter_enums(operation, schemas)

@@ -12,7 +12,7 @@ from protocol.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from protocol.schema import as_read_by_role
 from protocol.viewsets import UUID_PATTERN, AuditedListModelMixin, ExchangeViewSet
 
-from . import services
+from . import schema_examples, services  # noqa: F401  (schema_examples registers)
 from .access import cases_visible_to
 from .filters import ReferralFilter, ReturnFilter
 from .models import ReferralNotice, ReturnRequest, Share
@@ -137,7 +137,7 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         filters=False,
         summary="Read the case's message thread",
         description="The messages both agencies (and agencies the case is shared with) posted "
-        "on the case, newest first. Auditors see who wrote when, without the text.",
+        "on this {resource}, newest first. Auditors see who wrote when, without the text.",
     )
     @action(detail=True, methods=["get"], url_path="messages", url_name="messages")
     def messages(self, request, pk=None):
@@ -153,8 +153,8 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         responses={201: MessageSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Post a message on the case",
-        description="A message to every agency that takes part in the case; they are notified "
-        "by a `message.posted` event. Messages cannot be edited or deleted.",
+        description="A message on this {resource} to every agency that takes part; they are "
+        "notified by a `message.posted` event. Messages cannot be edited or deleted.",
     )
     @messages.mapping.post
     @idempotent
@@ -171,7 +171,8 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         responses=ShareSerializer(many=True),
         filters=False,
         summary="List the agencies the case is shared with",
-        description="Every share of the case, current and revoked (`revoked_at`), newest first.",
+        description="Every share of this {resource}, current and revoked (`revoked_at`), newest "
+        "first.",
     )
     @action(detail=True, methods=["get"], url_path="shares", url_name="shares")
     def shares(self, request, pk=None):
@@ -186,8 +187,8 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         responses={201: ShareSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         summary="Share the case with a third agency",
-        description="The sender lets a third agency read the case (never act on it). Refused "
-        "with 409 when the subject's consent does not cover that agency's kind.",
+        description="The sender lets a third agency read this {resource} (never act on it). "
+        "Refused with 409 when the subject's consent does not cover that agency's kind.",
     )
     @shares.mapping.post
     @idempotent
@@ -204,7 +205,7 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         request=None,
         responses={204: OpenApiResponse(description="Share revoked.")},
         summary="Revoke a share",
-        description="The third agency stops seeing the case at once; the share stays listed "
+        description="The third agency stops seeing this {resource} at once; the share stays listed "
         "with its `revoked_at`.",
     )
     @action(
@@ -257,8 +258,8 @@ def _case_schemas(*, kind, as_read, write_serializer, serializer, docs):
             responses=serializer,
             parameters=[IF_MATCH_PARAMETER],
             summary=f"Edit a draft {kind}",
-            description="Changes the fields sent, and only those, while it is a draft; "
-            "`If-Match` with the ETag you read is required.",
+            description=f"Changes the fields sent, and only those, while the {kind} is a "
+            "draft; `If-Match` with the ETag you read is required.",
         ),
     )
 
