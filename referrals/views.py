@@ -1,12 +1,12 @@
 """The case endpoints: referral notices and return requests, their actions, messages and shares."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from protocol.etags import IF_MATCH_OPTIONAL_PARAMETER, IF_MATCH_PARAMETER, with_etag
+from protocol.etags import with_etag
 from protocol.filters import refuse_unknown_and_empty
 from protocol.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from protocol.schema import as_read_by_role
@@ -14,6 +14,7 @@ from protocol.viewsets import UUID_PATTERN, AuditedListModelMixin, ExchangeViewS
 
 from . import schema_examples, services  # noqa: F401  (schema_examples registers)
 from .access import cases_visible_to
+from .case_contract import case_action, case_schemas
 from .filters import ReferralFilter, ReturnFilter
 from .models import ReferralNotice, ReturnRequest, Share
 from .selectors import messages_of, shares_of
@@ -35,7 +36,6 @@ from .serializers import (
     VerifySerializer,
 )
 
-ACTION_PARAMETERS = [IF_MATCH_OPTIONAL_PARAMETER, IDEMPOTENCY_KEY_PARAMETER]
 PAGING_PARAMETERS = {"cursor", "limit"}
 MESSAGE_AS_READ = as_read_by_role(MessageSerializer, RedactedMessageSerializer)
 REFERRAL_AS_READ = as_read_by_role(ReferralSerializer, RedactedReferralSerializer)
@@ -221,50 +221,7 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _case_action(service, payload=None, *, summary: str, description: str, **kwargs):
-    """An action endpoint: POST {id}/{action}/ calling one service.
-
-    ``extend_schema`` wraps ``action`` from outside: ``action`` replaces the handler's
-    ``kwargs``, where drf-spectacular keeps what an inner ``extend_schema`` declared.
-    """
-
-    @idempotent
-    def handler(self, request, pk=None):
-        return self._act(service, payload)
-
-    handler.__name__ = service.__name__.split("_", 1)[1]
-    handler.__doc__ = summary
-    return extend_schema(
-        request=payload,
-        parameters=ACTION_PARAMETERS,
-        summary=summary,
-        description=description,
-    )(action(detail=True, methods=["post"], **kwargs)(handler))
-
-
-def _case_schemas(*, kind, as_read, write_serializer, serializer, docs):
-    """The list, detail, create and draft-edit operations of one kind of case, in the contract."""
-    return extend_schema_view(
-        list=extend_schema(responses=as_read(many=True), **docs["list"]),
-        retrieve=extend_schema(responses=as_read(), **docs["retrieve"]),
-        create=extend_schema(
-            request=write_serializer,
-            responses={201: serializer},
-            parameters=[IDEMPOTENCY_KEY_PARAMETER],
-            **docs["create"],
-        ),
-        partial_update=extend_schema(
-            request=write_serializer,
-            responses=serializer,
-            parameters=[IF_MATCH_PARAMETER],
-            summary=f"Edit a draft {kind}",
-            description=f"Changes the fields sent, and only those, while the {kind} is a "
-            "draft; `If-Match` with the ETag you read is required.",
-        ),
-    )
-
-
-@_case_schemas(
+@case_schemas(
     kind="referral notice",
     as_read=REFERRAL_AS_READ,
     write_serializer=ReferralWriteSerializer,
@@ -299,7 +256,7 @@ class ReferralViewSet(CaseViewSet):
 
     create_service = staticmethod(services.referral_create)
 
-    send = _case_action(
+    send = case_action(
         services.referral_send,
         summary="Send a draft referral notice",
         description="The sender sends its draft to the recipient agency: the status becomes "
@@ -307,34 +264,34 @@ class ReferralViewSet(CaseViewSet):
         "(`acknowledge_due_at`, `respond_due_at`). Refused when the subject's consent does not "
         "cover the recipient.",
     )
-    acknowledge = _case_action(
+    acknowledge = case_action(
         services.referral_acknowledge,
         FocalPointSerializer,
         summary="Acknowledge receipt of a referral notice",
         description="The recipient confirms it received the notice and names its focal point. "
         "Stops the acknowledgement clock; the answer clock keeps running.",
     )
-    accept = _case_action(
+    accept = case_action(
         services.referral_accept,
         summary="Accept a referral notice",
         description="The recipient takes the case on (from `sent` or `acknowledged`). Stops "
         "every clock.",
     )
-    reject = _case_action(
+    reject = case_action(
         services.referral_reject,
         ReasonSerializer,
         summary="Reject a referral notice",
         description="The recipient declines the case and says why; the sender reads the "
         "reason in `rejection_reason`. Final.",
     )
-    withdraw = _case_action(
+    withdraw = case_action(
         services.referral_withdraw,
         ReasonSerializer,
         summary="Withdraw a referral notice",
         description="The sender takes the notice back, with a reason, until the recipient "
         "answers it. Final.",
     )
-    close = _case_action(
+    close = case_action(
         services.referral_close,
         OutcomeSerializer,
         summary="Close an accepted referral with its outcome",
@@ -342,7 +299,7 @@ class ReferralViewSet(CaseViewSet):
     )
 
 
-@_case_schemas(
+@case_schemas(
     kind="return request",
     as_read=RETURN_AS_READ,
     write_serializer=ReturnWriteSerializer,
@@ -376,39 +333,39 @@ class ReturnViewSet(CaseViewSet):
 
     create_service = staticmethod(services.return_create)
 
-    send = _case_action(
+    send = case_action(
         services.return_send,
         summary="Request the return",
         description="The sender sends its draft to the country of origin: the status becomes "
         "`requested` and the verification clock starts (`verification_due_at`).",
     )
-    acknowledge = _case_action(
+    acknowledge = case_action(
         services.return_acknowledge,
         summary="Acknowledge receipt of a return request",
         description="The country of origin confirms it received the request; the "
         "verification clock keeps running.",
     )
-    verify = _case_action(
+    verify = case_action(
         services.return_verify,
         VerifySerializer,
         summary="Record the verification of identity and nationality",
         description="The country of origin confirms identity and nationality. A child's "
         "return is verified only with `family_traced` true. Stops the verification clock.",
     )
-    reject = _case_action(
+    reject = case_action(
         services.return_reject,
         ReasonSerializer,
         summary="Reject a return request",
         description="The country of origin refuses the return and says why. Final.",
     )
-    schedule = _case_action(
+    schedule = case_action(
         services.return_schedule,
         ScheduleSerializer,
         summary="Set or move the handover date and checkpoint",
         description="Either agency sets the date and the border checkpoint of a verified "
         "return, or moves them while it is scheduled.",
     )
-    confirm_handover = _case_action(
+    confirm_handover = case_action(
         services.return_confirm_handover,
         ConfirmHandoverSerializer,
         summary="Confirm the handover",
@@ -416,7 +373,7 @@ class ReturnViewSet(CaseViewSet):
         "at the checkpoint. Final.",
         url_path="confirm_handover",
     )
-    cancel = _case_action(
+    cancel = case_action(
         services.return_cancel,
         ReasonSerializer,
         summary="Cancel a return request",
