@@ -10,7 +10,7 @@ from agencies.serializers import AgencyCodeField
 from protocol.representation import PlannedRepresentation
 from protocol.serializers import StrictSerializer
 
-from ..access import allowed_actions
+from ..access import allowed_actions, referrals_visible_to
 from ..models import (
     ExploitationType,
     ReferralCategory,
@@ -125,7 +125,6 @@ class VisibleReferralField(serializers.PrimaryKeyRelatedField):
     }
 
     def get_queryset(self):
-        from .access import referrals_visible_to
 
         return referrals_visible_to(self.context["caller"])
 
