@@ -47,6 +47,7 @@ schema: venv
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
 check: lint
+	scripts/check_messages.sh
 	$(BIN)/lint-imports
 	mkdir -p var
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file var/openapi.check.yaml

@@ -2,9 +2,10 @@
 
 from django.conf import settings
 from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from protocol.serializers import StrictJsonMixin
+from protocol.serializers import StrictSerializer
 
 from .models import Agency, ApiClient, Checkpoint, Membership
 from .roles import Role
@@ -29,8 +30,8 @@ class AgencyCodeField(CodeField):
     """An agency named by its code; unknown or inactive codes are a validation error."""
 
     default_error_messages = {
-        "does_not_exist": "No active agency has the code {value}.",
-        "invalid": "An agency code is a string such as KH-MOSVY.",
+        "does_not_exist": _("No active agency has the code {value}."),
+        "invalid": _("An agency code is a string such as KH-MOSVY."),
     }
 
     def __init__(self, **kwargs):
@@ -95,7 +96,7 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MemberCreateSerializer(StrictJsonMixin, serializers.Serializer):
+class MemberCreateSerializer(StrictSerializer):
     username = serializers.RegexField(r"^[\w.@+-]{3,150}$", max_length=150)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
@@ -110,7 +111,7 @@ class MemberCreateSerializer(StrictJsonMixin, serializers.Serializer):
         return value
 
 
-class MemberUpdateSerializer(StrictJsonMixin, serializers.Serializer):
+class MemberUpdateSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
@@ -135,7 +136,7 @@ class ApiClientSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApiClientCreateSerializer(StrictJsonMixin, serializers.Serializer):
+class ApiClientCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=100)
     role = serializers.ChoiceField(choices=Role.choices)
     scopes = serializers.ListField(

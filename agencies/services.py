@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from guardian.utils import get_group_obj_perms_model
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AccessToken, Application, RefreshToken
@@ -136,9 +137,9 @@ def membership_create(
 ) -> Membership:
     """Make a user a member of one agency with a role; a user belongs to one agency only."""
     if role not in Role.values:
-        raise ValidationError({"role": "Unknown role."})
+        raise ValidationError({"role": _("Unknown role.")})
     if Membership.objects.filter(user=user).exists():
-        raise ValidationError({"user": "This user already belongs to an agency."})
+        raise ValidationError({"user": _("This user already belongs to an agency.")})
     membership = Membership.objects.create(
         user=user, agency=agency, role=role, is_service_account=is_service_account
     )
@@ -160,7 +161,7 @@ def member_create(
 ) -> Membership:
     """Create a person's login in an agency; admins also get the admin site."""
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": "This username is taken."})
+        raise ValidationError({"username": _("This username is taken.")})
     user = User(
         username=username,
         email=email,
@@ -189,7 +190,7 @@ def membership_change_role(
         .get(pk=membership.pk)
     )
     if membership.is_service_account:
-        raise ValidationError({"role": "An API client's role is fixed; create another client."})
+        raise ValidationError({"role": _("An API client's role is fixed; create another client.")})
     previous_role = membership.role
     membership.role = role
     membership.version = F("version") + 1
@@ -228,9 +229,11 @@ def _validate_client_scopes(role: str, scopes: Iterable[str]) -> list[str]:
     scopes = sorted(set(scopes))
     unknown = [s for s in scopes if s not in settings.API_SCOPES]
     if unknown:
-        raise ValidationError({"scopes": f"Unknown scopes: {', '.join(unknown)}."})
+        raise ValidationError(
+            {"scopes": _("Unknown scopes: %(scopes)s.") % {"scopes": ", ".join(unknown)}}
+        )
     if not scopes:
-        raise ValidationError({"scopes": "At least one scope is required."})
+        raise ValidationError({"scopes": _("At least one scope is required.")})
     beyond = [s for s in scopes if s not in ROLE_SCOPES[Role(role)]]
     if beyond:
         raise ValidationError({"scopes": f"The {role} role cannot hold: {', '.join(beyond)}."})
@@ -244,7 +247,7 @@ def api_client_create(
     """Register a partner system; returns the client and its secret, which is never shown again."""
     scopes = _validate_client_scopes(role, scopes)
     if ApiClient.objects.filter(agency=agency, name=name).exists():
-        raise ValidationError({"name": "This agency already has a client with this name."})
+        raise ValidationError({"name": _("This agency already has a client with this name.")})
     service_user = User(username=f"client-{uuid.uuid4().hex[:20]}", is_active=True)
     service_user.set_unusable_password()
     service_user.save()
@@ -280,7 +283,7 @@ def api_client_rotate_secret(*, actor: Caller | None, client: ApiClient) -> tupl
     """Issue a new secret and end every token issued under the old one."""
     client = ApiClient.objects.select_for_update().select_related("application").get(pk=client.pk)
     if client.is_revoked:
-        raise ValidationError("A revoked client cannot be given a new secret.")
+        raise ValidationError(_("A revoked client cannot be given a new secret."))
     secret = generate_client_secret()
     client.application.client_secret = secret
     client.application.save(update_fields=["client_secret", "updated"])

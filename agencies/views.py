@@ -1,7 +1,7 @@
 """The directory, the caller, and the agency admin's members and API clients."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,7 +17,7 @@ from protocol.viewsets import (
     ExchangeViewSet,
 )
 
-from . import selectors, services
+from . import schema_examples, selectors, services  # noqa: F401  (registers examples)
 from .filters import AgencyFilter, CheckpointFilter
 from .models import ApiClient, Membership
 from .roles import Role
@@ -34,6 +34,15 @@ from .serializers import (
 )
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="The caller, agency, role and scopes",
+        description=(
+            "Who is calling: the person or API client, its agency, its role, the token's "
+            "scopes and the X-On-Behalf-Of it sent. Use it to check a token."
+        ),
+    ),
+)
 class MeView(ExchangeAPIView):
     """Who is calling: the person or API client, its agency, role, scopes and on-behalf-of."""
 
@@ -58,6 +67,19 @@ class MeView(ExchangeAPIView):
         return Response(MeSerializer(data).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the agencies of the exchange",
+        description=(
+            "The directory: every agency, by code, with its country, kind and language. "
+            "Filter by `country` and `kind`."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary="Read one agency by its code",
+        description="One agency of the directory, named by its code (for example KH-MOSVY).",
+    ),
+)
 class AgencyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ExchangeViewSet):
     """The directory of agencies, for any authenticated caller."""
 
@@ -73,6 +95,15 @@ class AgencyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ExchangeVi
         return selectors.agencies_directory()
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List border checkpoints",
+        description=(
+            "The active border checkpoints and airports where handovers take place, with "
+            "the two countries each joins."
+        ),
+    ),
+)
 class CheckpointViewSet(mixins.ListModelMixin, ExchangeViewSet):
     """Border checkpoints and airports where handovers take place."""
 
@@ -95,6 +126,36 @@ class AgencyAdminViewSet(ExchangeViewSet):
     write_scope = "agency:admin"
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your agency's members",
+        description=(
+            "The people of your agency with their roles, newest first. Agency admins only; "
+            "the read is audited."
+        ),
+    ),
+    create=extend_schema(
+        summary="Add a member to your agency",
+        description=(
+            "Creates a person of your agency with a role. The password, when given, must "
+            "pass the password rules."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary="Read one member",
+        description="One member of your agency with its ETag; another agency's members are 404.",
+    ),
+    partial_update=extend_schema(
+        summary="Change a member's role",
+        description=(
+            "Gives a member another role; `If-Match` with the ETag you read is required. Audited."
+        ),
+    ),
+    destroy=extend_schema(
+        summary="Deactivate a member",
+        description="The member can no longer sign in; the record stays for the audit trail.",
+    ),
+)
 class MemberViewSet(AuditedListModelMixin, AgencyAdminViewSet):
     """The people of the caller's agency; every read and change is in the audit trail."""
 
@@ -153,6 +214,33 @@ class MemberViewSet(AuditedListModelMixin, AgencyAdminViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your agency's API clients",
+        description=(
+            "The partner systems registered for your agency, with role, scopes and whether revoked."
+        ),
+    ),
+    create=extend_schema(
+        summary="Register a partner system; the secret is shown once",
+        description=(
+            "Creates an OAuth2 client-credentials client for your agency with a role and "
+            "scopes within that role's reach."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary="Read one API client",
+        description="One partner system of your agency; its secret is never shown again.",
+    ),
+    rotate=extend_schema(
+        summary="Issue a new secret for an API client",
+        description="A new secret, shown once; the client's current tokens stop working at once.",
+    ),
+    revoke=extend_schema(
+        summary="Revoke an API client",
+        description="Stops the client at once: its tokens stop working and it gets no new ones.",
+    ),
+)
 class ApiClientViewSet(AuditedListModelMixin, AgencyAdminViewSet):
     """The partner systems of the caller's agency; every read and change is in the audit trail."""
 

@@ -37,6 +37,9 @@ OVERDUE = "deadline.overdue"
 ESCALATED = "deadline.escalated"
 EVENT_TYPE_PREFIXES = sorted({name.split(".", 1)[0] for name in EVENT_TYPES})
 SUBSCRIBABLE = [*EVENT_TYPES, *(f"{prefix}.*" for prefix in EVENT_TYPE_PREFIXES)]
+# The same, as choices: the contract names them EventTypeEnum and EventSubscriptionEnum.
+EVENT_TYPE_CHOICES = [(name, name) for name in EVENT_TYPES]
+SUBSCRIBABLE_CHOICES = [(name, name) for name in SUBSCRIBABLE]
 
 # Drafts concern only their author and checkpoints only auditors: partner systems still get them.
 NOT_EMAILED = frozenset(

@@ -1,19 +1,46 @@
 """The shape of events, webhooks, deliveries and audit events in the API and webhook bodies."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from agencies.serializers import StrictJsonMixin
+from protocol.serializers import StrictSerializer
 
-from .events import MAX_SUBSCRIPTIONS, SUBSCRIBABLE
+from .events import EVENT_TYPES, MAX_SUBSCRIPTIONS, SUBSCRIBABLE
 from .models import AuditEvent, Delivery, Event, WebhookEndpoint
+
+
+class EventDataSerializer(serializers.Serializer):
+    """What an event says about its case (or the audit chain); which keys depend on the type."""
+
+    path = serializers.CharField(required=False, help_text="Where to fetch the case.")
+    status = serializers.CharField(required=False, help_text="The case's status after it.")
+    urgency = serializers.CharField(required=False)
+    sender = serializers.CharField(required=False, help_text="Sending agency's code.")
+    recipient = serializers.CharField(required=False, help_text="Receiving agency's code.")
+    acknowledge_due_at = serializers.DateTimeField(required=False, allow_null=True)
+    respond_due_at = serializers.DateTimeField(required=False, allow_null=True)
+    verification_due_at = serializers.DateTimeField(required=False, allow_null=True)
+    deadline = serializers.CharField(required=False, help_text="The clock of a reminder.")
+    due_at = serializers.DateTimeField(required=False, help_text="When that clock runs out.")
+    threshold = serializers.CharField(required=False, help_text="approaching, overdue, escalated.")
+    sequence = serializers.IntegerField(required=False, help_text="Audit chain head: sequence.")
+    hash = serializers.CharField(required=False, help_text="Audit chain head: hash.")
+
+
+@extend_schema_field(EventDataSerializer)
+class EventDataField(serializers.DictField):
+    """The event's data as stored: only the keys its type carries."""
 
 
 class EventSerializer(serializers.ModelSerializer):
     """An event names the case by id, path and reference; it never carries personal data."""
 
-    actor_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    data = serializers.DictField(
-        help_text="path, status, urgency, sender, recipient and the due dates that apply."
+    type = serializers.ChoiceField(choices=list(EVENT_TYPES))
+    actor_agency = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="null for the system."
+    )
+    data = EventDataField(
+        help_text="The keys depend on the type: the webhooks section lists those of each type."
     )
 
     class Meta:
@@ -78,7 +105,7 @@ def _event_types_field(**kwargs):
     )
 
 
-class WebhookEndpointCreateSerializer(StrictJsonMixin, serializers.Serializer):
+class WebhookEndpointCreateSerializer(StrictSerializer):
     url = serializers.URLField(max_length=2000)
     description = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
@@ -86,7 +113,7 @@ class WebhookEndpointCreateSerializer(StrictJsonMixin, serializers.Serializer):
     event_types = _event_types_field(required=False, default=list)
 
 
-class WebhookEndpointUpdateSerializer(StrictJsonMixin, serializers.Serializer):
+class WebhookEndpointUpdateSerializer(StrictSerializer):
     url = serializers.URLField(max_length=2000, required=False)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     event_types = _event_types_field(required=False)

@@ -24,7 +24,7 @@ from .audit import (
 )
 from .delivery import deliveries_enqueue_on_commit, deliveries_plan
 from .egress import webhook_url_check
-from .events import event_data_check, event_types_clean
+from .events import EVENT_TYPES, event_data_check, event_types_clean
 from .models import Delivery, Event, EventAudience, WebhookEndpoint
 from .webhooks import webhook_secret_new
 
@@ -79,6 +79,8 @@ def events_emit(drafts: Sequence[tuple[Event, Iterable[Agency]]]) -> list[Event]
     last = counter_next(EVENT_SEQUENCE, count=len(drafts))
     events, audiences, audience_rows = [], [], []
     for sequence, (event, agencies) in enumerate(drafts, start=last - len(drafts) + 1):
+        if event.type not in EVENT_TYPES:
+            raise ValueError(f"Unknown event type {event.type}: the contract describes none.")
         event.data = event_data_check(event.data)
         event.sequence = sequence
         audience = {agency.pk: agency for agency in agencies}

@@ -11,7 +11,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_filters import utils as filter_utils
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from oauth2_provider.views import TokenView
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -30,7 +35,7 @@ from protocol.idempotency import idempotent
 from protocol.renderers import CsvStreamRenderer, csv_lines
 from protocol.viewsets import ExchangeAPIView, ExchangeViewSet
 
-from . import selectors, services
+from . import schema_examples, selectors, services  # noqa: F401  (registers examples)
 from .audit import audit_events_visible_to, audit_record
 from .filters import AuditEventFilter, DeliveryFilter
 from .models import AuditEvent, Delivery, WebhookEndpoint
@@ -58,6 +63,15 @@ def _feed_query(params) -> tuple[int, int]:
     return query.validated_data["after"], query.validated_data["limit"]
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="Your agency's events after a sequence, in order",
+        description=(
+            "The pull feed for partners that cannot receive webhooks: ask with the last "
+            "`sequence` you processed as `after`; `next` is set while pages are full."
+        ),
+    ),
+)
 class EventFeedView(ExchangeAPIView):
     """The pull feed: the caller's agency's events in sequence, for partners without webhooks."""
 
@@ -80,6 +94,54 @@ class EventFeedView(ExchangeAPIView):
 DELIVERY_STATE_PARAMETER = OpenApiParameter("state", str, enum=Delivery.State.values)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your agency's webhook endpoints",
+        description="Where your agency's events are sent, with their subscriptions and state.",
+    ),
+    create=extend_schema(
+        summary="Register a webhook endpoint; its signing secret is shown once",
+        description=(
+            "A URL that receives your agency's events (all, or the `event_types` named), "
+            "signed with Standard Webhooks. Private network addresses are refused."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary="Read one webhook endpoint",
+        description="One endpoint with its ETag; another agency's are 404.",
+    ),
+    partial_update=extend_schema(
+        summary="Change a webhook endpoint",
+        description=(
+            "Changes its URL, description, subscriptions or whether it is active; "
+            "`If-Match` is required."
+        ),
+    ),
+    destroy=extend_schema(
+        summary="Delete a webhook endpoint",
+        description="No more events are sent to it; pending deliveries end.",
+    ),
+    rotate=extend_schema(
+        summary="Issue a new signing secret for an endpoint",
+        description=(
+            "A new secret, shown once; the old one keeps signing alongside for 24 hours so "
+            "receivers can switch."
+        ),
+    ),
+    test=extend_schema(
+        summary="Send a test message to an endpoint",
+        description=(
+            "Queues a signed `webhook.test` message to the endpoint and answers with its delivery."
+        ),
+    ),
+    deliveries=extend_schema(
+        summary="List an endpoint's deliveries",
+        description=(
+            "The deliveries to this endpoint, newest first, with attempts and the last "
+            "error; filter by `state`."
+        ),
+    ),
+)
 class WebhookEndpointViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
     """The agency's webhook endpoints; another agency's are 404."""
 
@@ -179,6 +241,25 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your agency's deliveries",
+        description=(
+            "Every delivery of your agency's events by webhook and email, newest first; "
+            "filter by `state` and `channel`."
+        ),
+    ),
+    retrieve=extend_schema(
+        summary="Read one delivery",
+        description="One delivery; its `id` is the `webhook-id` the receiver saw.",
+    ),
+    redeliver=extend_schema(
+        summary="Send a delivery again now",
+        description=(
+            "Sends the delivery again at once, with the same `webhook-id`, whatever its state."
+        ),
+    ),
+)
 class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyAdminViewSet):
     """The agency's deliveries by webhook and email; ``id`` is the ``webhook-id``."""
 
@@ -213,6 +294,15 @@ FORMAT_PARAMETER = OpenApiParameter(
 )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="Audit events visible to the auditor, newest first; CSV with ?format=csv",
+        description=(
+            "Who did what to which exchange, when, and with what outcome, within your audit "
+            "scope; `?format=csv` streams every match. Each query is itself audited."
+        ),
+    ),
+)
 class AuditEventViewSet(ExchangeViewSet):
     """The audit trail for auditors: their country's exchanges, or all for international
     oversight. Each query is itself recorded."""

@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 
@@ -29,6 +30,17 @@ def refuse_unknown_and_empty(params, *, known: set[str]) -> None:
         raise exceptions.ValidationError(errors)
 
 
+class StrictFilterBackend(DjangoFilterBackend):
+    """Every list and detail refuses unknown and empty query parameters: through its filter set
+    when it has one, against the paging parameters when it has none."""
+
+    def filter_queryset(self, request, queryset, view):
+        if self.get_filterset_class(view, queryset) is None:
+            refuse_unknown_and_empty(request.query_params, known=PAGING_PARAMETERS)
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
 class StrictFilterSet(django_filters.FilterSet):
     """A typo such as ``?staus=sent`` must not quietly return everything."""
 
@@ -37,10 +49,10 @@ class StrictFilterSet(django_filters.FilterSet):
         known = set(self.filters) | PAGING_PARAMETERS
         for name in self.data:
             if name not in known:
-                self.form.add_error(None, _error("Unknown query parameter: %(name)s.", name))
+                self.form.add_error(None, _error(_("Unknown query parameter: %(name)s."), name))
                 valid = False
-            elif (name in self.filters or name == "format") and self.data.get(name) == "":
-                self.form.add_error(None, _error("Empty value for %(name)s.", name))
+            elif self.data.get(name) == "":
+                self.form.add_error(None, _error(_("Empty value for %(name)s."), name))
                 valid = False
         return valid
 

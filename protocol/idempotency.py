@@ -8,6 +8,7 @@ import re
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.response import Response
@@ -24,8 +25,8 @@ KEPT_HEADERS = ("Location", "ETag")
 
 class InvalidIdempotencyKey(Problem):
     problem_type = "invalid-idempotency-key"
-    title = "Invalid Idempotency-Key"
-    default_detail = "An Idempotency-Key is 1 to 255 visible ASCII characters, no spaces."
+    title = _("Invalid Idempotency-Key")
+    default_detail = _("An Idempotency-Key is 1 to 255 visible ASCII characters, no spaces.")
 
 
 def _fingerprint(request) -> str:
@@ -39,7 +40,7 @@ def _fingerprint(request) -> str:
 def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyKey | None:
     """Record the key as in flight; return the earlier record when the key is already taken."""
     now = timezone.now()
-    for _ in range(2):
+    for _attempt in range(2):
         try:
             with transaction.atomic():
                 IdempotencyKey.objects.create(

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from .context import current_request_id, request_id_var
 from .problems import problem_json_response
 
-_SAFE_HEADER_VALUE = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+SAFE_HEADER_PATTERN = r"^[A-Za-z0-9._:@/+=-]{1,128}$"
+_SAFE_HEADER_VALUE = re.compile(SAFE_HEADER_PATTERN)
 
 
 def _clean_header(value: str | None) -> str | None:
@@ -19,17 +20,30 @@ def _clean_header(value: str | None) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Echo a well-formed ``X-Request-ID`` or make one; capture ``X-On-Behalf-Of``."""
+    """Echo a well-formed ``X-Request-ID`` or make one; capture ``X-On-Behalf-Of``, refusing a
+    malformed one (the audit trail would otherwise lose whom the call was for)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         request.request_id = _clean_header(request.headers.get("X-Request-ID")) or str(uuid.uuid4())
-        request.on_behalf_of = _clean_header(request.headers.get("X-On-Behalf-Of"))
+        on_behalf_of = request.headers.get("X-On-Behalf-Of")
+        request.on_behalf_of = _clean_header(on_behalf_of)
         token = request_id_var.set(request.request_id)
         try:
-            response = self.get_response(request)
+            if on_behalf_of is not None and request.on_behalf_of is None:
+                response = problem_json_response(
+                    status_code=400,
+                    problem_type="invalid-on-behalf-of",
+                    title=_("Invalid X-On-Behalf-Of"),
+                    detail=_(
+                        "X-On-Behalf-Of is 1 to 128 letters, digits and the characters . _ : @ "
+                        "/ + = -."
+                    ),
+                )
+            else:
+                response = self.get_response(request)
         finally:
             request_id_var.reset(token)
         response["X-Request-ID"] = request.request_id

@@ -1,6 +1,7 @@
 """Cursor pagination: ``?cursor=``, ``?limit=`` (1 to 200, default 50); ``results``, ``next``."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -11,7 +12,7 @@ class CursorPage(CursorPagination):
     max_page_size = 200
     page_size_query_param = "limit"
     ordering = ("-created_at", "-pk")
-    invalid_cursor_message = "The cursor is invalid; start again without it."
+    invalid_cursor_message = _("The cursor is invalid; start again without it.")
 
     def get_ordering(self, request, queryset, view):
         self.model = queryset.model
@@ -47,7 +48,7 @@ class CursorPage(CursorPagination):
             size = 0
         if not 1 <= size <= self.max_page_size:
             raise exceptions.ValidationError(
-                {"limit": [f"A whole number from 1 to {self.max_page_size}."]}
+                {"limit": [_("A whole number from 1 to %(max)s.") % {"max": self.max_page_size}]}
             )
         return size
 
@@ -59,6 +60,8 @@ class CursorPage(CursorPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update({"minimum": 1, "maximum": self.max_page_size})
+            if parameter["name"] == self.cursor_query_param:
+                parameter["schema"]["minLength"] = 1
         return parameters
 
     def get_paginated_response_schema(self, schema):
@@ -66,7 +69,11 @@ class CursorPage(CursorPagination):
             "type": "object",
             "required": ["results", "next"],
             "properties": {
-                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "next": {
+                    "type": ["string", "null"],
+                    "format": "uri",
+                    "description": "The next page; null on the last.",
+                },
                 "results": schema,
             },
         }

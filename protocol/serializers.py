@@ -1,6 +1,17 @@
-"""The strict input serializer base: JSON types as the contract says them."""
+"""The strict input serializer base: unknown fields and JSON types refused, as the contract says."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+
+def _writable(fields) -> dict:
+    return {name: field for name, field in fields.items() if not field.read_only}
+
+
+def _unknown_keys(fields, data: dict) -> dict:
+    """Keys a body carries that the serializer does not take: refused, never silently dropped."""
+    known = _writable(fields)
+    return {name: [_("Unknown field.")] for name in data if name not in known}
 
 
 def _json_type_problem(field, value):
@@ -8,7 +19,7 @@ def _json_type_problem(field, value):
     if value is None or field.read_only:
         return None
     if isinstance(field, serializers.Serializer):
-        return _json_type_errors(field.fields, value) if isinstance(value, dict) else None
+        return _json_problems(field.fields, value) if isinstance(value, dict) else None
     if isinstance(field, serializers.ListSerializer | serializers.ListField):
         if not isinstance(value, list):
             return None
@@ -17,28 +28,36 @@ def _json_type_problem(field, value):
     if isinstance(field, serializers.CharField | serializers.ChoiceField) and not isinstance(
         value, str
     ):
-        return ["Must be a JSON string."]
+        return [_("Must be a JSON string.")]
     return None
 
 
-def _json_type_errors(fields, data: dict) -> dict:
-    return {
+def _json_problems(fields, data: dict) -> dict:
+    typed = {
         name: problem
-        for name, field in fields.items()
+        for name, field in _writable(fields).items()
         if name in data and (problem := _json_type_problem(field, data[name]))
     }
+    return {**_unknown_keys(fields, data), **typed}
 
 
 class StrictJsonMixin:
-    """Input serializers refuse numbers and booleans where the contract says string."""
+    # Input serializers refuse fields they do not take (a misspelt ``focal_piont`` is a 400
+    # naming it, not data lost) and numbers or booleans where the contract says string; nested
+    # serializers are held to the same rule. No docstring: the schema would show it.
 
     def to_internal_value(self, data):
-        type_errors = _json_type_errors(self.fields, data) if isinstance(data, dict) else {}
-        if not type_errors:
+        problems = _json_problems(self.fields, data) if isinstance(data, dict) else {}
+        if not problems:
             return super().to_internal_value(data)
         try:
             super().to_internal_value(data)
         except serializers.ValidationError as exc:
             other = exc.detail if isinstance(exc.detail, dict) else {}
-            raise serializers.ValidationError({**other, **type_errors}) from exc
-        raise serializers.ValidationError(type_errors)
+            raise serializers.ValidationError({**other, **problems}) from exc
+        raise serializers.ValidationError(problems)
+
+
+class StrictSerializer(StrictJsonMixin, serializers.Serializer):
+    # The base of every request body. No docstring: the schema takes descriptions from classes.
+    pass

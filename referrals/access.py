@@ -7,10 +7,11 @@ write scope) and the caller's agency holds the object permission of the action's
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, QuerySet, Value
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agencies.authentication import Caller
+from agencies.permissions import role_refusal
+from agencies.roles import Role
 from agencies.selectors import (
     agency_holds_flag,
     audit_reach,
@@ -93,9 +94,16 @@ def role_allows(caller: Caller, model, perm: str) -> bool:
     return caller.role is not None and label in role_permissions(caller.role)
 
 
+def roles_allowed(model, perm: str) -> list[str]:
+    """The roles that carry the model permission (named when a caller's role does not)."""
+    label = f"referrals.{perm}_{model._meta.model_name}"
+    return [role for role in Role.values if label in role_permissions(role)]
+
+
 def require_role(actor: Caller, model, perm: str) -> None:
+    """A 403 naming the caller's role and the roles that may, unless the role carries it."""
     if actor.agency is None or not role_allows(actor, model, perm):
-        raise PermissionDenied(_("Your role does not allow this."))
+        raise PermissionDenied(role_refusal(actor.role, roles_allowed(model, perm)))
 
 
 def caller_sides(caller: Caller, case) -> set[str]:

@@ -106,6 +106,7 @@ class SlaReportView(ExchangeAPIView):
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvStreamRenderer]
 
     @extend_schema(
+        summary="Deadline report per pair of agencies",
         parameters=SLA_PARAMETERS,
         responses={
             (200, "application/json"): inline_serializer(

@@ -1,17 +1,20 @@
 """The case endpoints: referral notices and return requests, their actions, messages and shares."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from protocol.etags import IF_MATCH_OPTIONAL_PARAMETER, IF_MATCH_PARAMETER, with_etag
+from protocol.etags import with_etag
+from protocol.filters import refuse_unknown_and_empty
 from protocol.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from protocol.schema import as_read_by_role
 from protocol.viewsets import UUID_PATTERN, AuditedListModelMixin, ExchangeViewSet
 
-from . import services
+from . import schema_examples, services  # noqa: F401  (schema_examples registers)
 from .access import cases_visible_to
+from .case_contract import case_action, case_schemas
 from .filters import ReferralFilter, ReturnFilter
 from .models import ReferralNotice, ReturnRequest, Share
 from .selectors import messages_of, shares_of
@@ -33,7 +36,10 @@ from .serializers import (
     VerifySerializer,
 )
 
-ACTION_PARAMETERS = [IF_MATCH_OPTIONAL_PARAMETER, IDEMPOTENCY_KEY_PARAMETER]
+PAGING_PARAMETERS = {"cursor", "limit"}
+MESSAGE_AS_READ = as_read_by_role(MessageSerializer, RedactedMessageSerializer)
+REFERRAL_AS_READ = as_read_by_role(ReferralSerializer, RedactedReferralSerializer)
+RETURN_AS_READ = as_read_by_role(ReturnSerializer, RedactedReturnSerializer)
 
 
 class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
@@ -126,9 +132,16 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         )
         return self._reloaded_response(case.pk)
 
-    @extend_schema(responses=MessageSerializer(many=True))
+    @extend_schema(
+        responses=MESSAGE_AS_READ(many=True),
+        filters=False,
+        summary="Read the case's message thread",
+        description="The messages both agencies (and agencies the case is shared with) posted "
+        "on this {resource}, newest first. Auditors see who wrote when, without the text.",
+    )
     @action(detail=True, methods=["get"], url_path="messages", url_name="messages")
     def messages(self, request, pk=None):
+        refuse_unknown_and_empty(request.query_params, known=PAGING_PARAMETERS)
         case = self.get_object()
         self.audit_read(case, action="messages.read")
         serializer = RedactedMessageSerializer if self.caller.is_auditor else MessageSerializer
@@ -139,6 +152,9 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         request=MessageSerializer,
         responses={201: MessageSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        summary="Post a message on the case",
+        description="A message on this {resource} to every agency that takes part; they are "
+        "notified by a `message.posted` event. Messages cannot be edited or deleted.",
     )
     @messages.mapping.post
     @idempotent
@@ -151,9 +167,16 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         )
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=ShareSerializer(many=True))
+    @extend_schema(
+        responses=ShareSerializer(many=True),
+        filters=False,
+        summary="List the agencies the case is shared with",
+        description="Every share of this {resource}, current and revoked (`revoked_at`), newest "
+        "first.",
+    )
     @action(detail=True, methods=["get"], url_path="shares", url_name="shares")
     def shares(self, request, pk=None):
+        refuse_unknown_and_empty(request.query_params, known=PAGING_PARAMETERS)
         case = self.get_object()
         self.audit_read(case, action="shares.read")
         page = self.paginate_queryset(shares_of(case).order_by("-created_at", "-id"))
@@ -163,6 +186,9 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         request=ShareSerializer,
         responses={201: ShareSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        summary="Share the case with a third agency",
+        description="The sender lets a third agency read this {resource} (never act on it). "
+        "Refused with 409 when the subject's consent does not cover that agency's kind.",
     )
     @shares.mapping.post
     @idempotent
@@ -175,7 +201,13 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         )
         return Response(ShareSerializer(share).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: OpenApiResponse(description="Share revoked.")})
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="Share revoked.")},
+        summary="Revoke a share",
+        description="The third agency stops seeing this {resource} at once; the share stays listed "
+        "with its `revoked_at`.",
+    )
     @action(
         detail=True,
         methods=["delete"],
@@ -189,34 +221,30 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _case_action(service, payload=None, summary: str = ""):
-    """An action endpoint: POST {id}/{action}/ calling one service."""
-
-    @extend_schema(request=payload, parameters=ACTION_PARAMETERS, summary=summary)
-    @idempotent
-    def handler(self, request, pk=None):
-        return self._act(service, payload)
-
-    handler.__name__ = service.__name__.split("_", 1)[1]
-    handler.__doc__ = summary
-    return handler
-
-
-def _write_schemas(write_serializer, serializer):
-    """The create and draft-edit operations of one kind of case, in the contract."""
-    return extend_schema_view(
-        create=extend_schema(
-            request=write_serializer,
-            responses={201: serializer},
-            parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        ),
-        partial_update=extend_schema(
-            request=write_serializer, responses=serializer, parameters=[IF_MATCH_PARAMETER]
-        ),
-    )
-
-
-@_write_schemas(ReferralWriteSerializer, ReferralSerializer)
+@case_schemas(
+    kind="referral notice",
+    as_read=REFERRAL_AS_READ,
+    write_serializer=ReferralWriteSerializer,
+    serializer=ReferralSerializer,
+    docs={
+        "list": {
+            "summary": "List referral notices",
+            "description": "The referral notices your agency takes part in (sent, received or "
+            "shared with it; your drafts), newest first. Auditors see those in their audit "
+            "scope, redacted.",
+        },
+        "retrieve": {
+            "summary": "Read a referral notice",
+            "description": "One referral notice with `allowed_actions` and its `ETag`. "
+            "Auditors get the redacted representation. 404 when your agency cannot see it.",
+        },
+        "create": {
+            "summary": "Draft a referral notice",
+            "description": "Creates a draft only your agency sees, with the subject nested in "
+            "it. `send` it when it is complete.",
+        },
+    },
+)
 class ReferralViewSet(CaseViewSet):
     """Referral notices: a person identified in one country, referred to another."""
 
@@ -228,29 +256,72 @@ class ReferralViewSet(CaseViewSet):
 
     create_service = staticmethod(services.referral_create)
 
-    send = action(detail=True, methods=["post"])(
-        _case_action(services.referral_send, None, "Send a draft")
+    send = case_action(
+        services.referral_send,
+        summary="Send a draft referral notice",
+        description="The sender sends its draft to the recipient agency: the status becomes "
+        "`sent`, the recipient sees the case, and the acknowledgement and answer clocks start "
+        "(`acknowledge_due_at`, `respond_due_at`). Refused when the subject's consent does not "
+        "cover the recipient.",
     )
-    acknowledge = action(detail=True, methods=["post"])(
-        _case_action(services.referral_acknowledge, FocalPointSerializer, "Acknowledge receipt")
+    acknowledge = case_action(
+        services.referral_acknowledge,
+        FocalPointSerializer,
+        summary="Acknowledge receipt of a referral notice",
+        description="The recipient confirms it received the notice and names its focal point. "
+        "Stops the acknowledgement clock; the answer clock keeps running.",
     )
-    accept = action(detail=True, methods=["post"])(
-        _case_action(services.referral_accept, None, "Accept the case")
+    accept = case_action(
+        services.referral_accept,
+        summary="Accept a referral notice",
+        description="The recipient takes the case on (from `sent` or `acknowledged`). Stops "
+        "every clock.",
     )
-    reject = action(detail=True, methods=["post"])(
-        _case_action(services.referral_reject, ReasonSerializer, "Reject, with a reason")
+    reject = case_action(
+        services.referral_reject,
+        ReasonSerializer,
+        summary="Reject a referral notice",
+        description="The recipient declines the case and says why; the sender reads the "
+        "reason in `rejection_reason`. Final.",
     )
-    withdraw = action(detail=True, methods=["post"])(
-        _case_action(services.referral_withdraw, ReasonSerializer, "Withdraw, with a reason")
+    withdraw = case_action(
+        services.referral_withdraw,
+        ReasonSerializer,
+        summary="Withdraw a referral notice",
+        description="The sender takes the notice back, with a reason, until the recipient "
+        "answers it. Final.",
     )
-    close = action(detail=True, methods=["post"])(
-        _case_action(
-            services.referral_close, OutcomeSerializer, "Close an accepted case with its outcome"
-        )
+    close = case_action(
+        services.referral_close,
+        OutcomeSerializer,
+        summary="Close an accepted referral with its outcome",
+        description="Either agency records how an accepted case ended. Final.",
     )
 
 
-@_write_schemas(ReturnWriteSerializer, ReturnSerializer)
+@case_schemas(
+    kind="return request",
+    as_read=RETURN_AS_READ,
+    write_serializer=ReturnWriteSerializer,
+    serializer=ReturnSerializer,
+    docs={
+        "list": {
+            "summary": "List return requests",
+            "description": "The return requests your agency takes part in, newest first. "
+            "Auditors see those in their audit scope, redacted.",
+        },
+        "retrieve": {
+            "summary": "Read a return request",
+            "description": "One return request with `allowed_actions` and its `ETag`. Auditors "
+            "get the redacted representation. 404 when your agency cannot see it.",
+        },
+        "create": {
+            "summary": "Draft a return request",
+            "description": "Creates a draft only your agency sees. Citing a `referral` takes "
+            "its subject; otherwise give the `subject`.",
+        },
+    },
+)
 class ReturnViewSet(CaseViewSet):
     """Return requests: verification, scheduling and handover at a border checkpoint."""
 
@@ -262,28 +333,50 @@ class ReturnViewSet(CaseViewSet):
 
     create_service = staticmethod(services.return_create)
 
-    send = action(detail=True, methods=["post"])(
-        _case_action(services.return_send, None, "Request the return")
+    send = case_action(
+        services.return_send,
+        summary="Request the return",
+        description="The sender sends its draft to the country of origin: the status becomes "
+        "`requested` and the verification clock starts (`verification_due_at`).",
     )
-    acknowledge = action(detail=True, methods=["post"])(
-        _case_action(services.return_acknowledge, None, "Acknowledge receipt")
+    acknowledge = case_action(
+        services.return_acknowledge,
+        summary="Acknowledge receipt of a return request",
+        description="The country of origin confirms it received the request; the "
+        "verification clock keeps running.",
     )
-    verify = action(detail=True, methods=["post"])(
-        _case_action(services.return_verify, VerifySerializer, "Confirm identity and nationality")
+    verify = case_action(
+        services.return_verify,
+        VerifySerializer,
+        summary="Record the verification of identity and nationality",
+        description="The country of origin confirms identity and nationality. A child's "
+        "return is verified only with `family_traced` true. Stops the verification clock.",
     )
-    reject = action(detail=True, methods=["post"])(
-        _case_action(services.return_reject, ReasonSerializer, "Reject, with a reason")
+    reject = case_action(
+        services.return_reject,
+        ReasonSerializer,
+        summary="Reject a return request",
+        description="The country of origin refuses the return and says why. Final.",
     )
-    schedule = action(detail=True, methods=["post"])(
-        _case_action(
-            services.return_schedule, ScheduleSerializer, "Set the handover date and checkpoint"
-        )
+    schedule = case_action(
+        services.return_schedule,
+        ScheduleSerializer,
+        summary="Set or move the handover date and checkpoint",
+        description="Either agency sets the date and the border checkpoint of a verified "
+        "return, or moves them while it is scheduled.",
     )
-    confirm_handover = action(detail=True, methods=["post"], url_path="confirm_handover")(
-        _case_action(
-            services.return_confirm_handover, ConfirmHandoverSerializer, "Confirm the handover"
-        )
+    confirm_handover = case_action(
+        services.return_confirm_handover,
+        ConfirmHandoverSerializer,
+        summary="Confirm the handover",
+        description="The country of origin records when and by whom the person was received "
+        "at the checkpoint. Final.",
+        url_path="confirm_handover",
     )
-    cancel = action(detail=True, methods=["post"])(
-        _case_action(services.return_cancel, ReasonSerializer, "Cancel, with a reason")
+    cancel = case_action(
+        services.return_cancel,
+        ReasonSerializer,
+        summary="Cancel a return request",
+        description="The sender calls the return off, with a reason, at any step before the "
+        "handover. Final.",
     )

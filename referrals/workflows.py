@@ -98,3 +98,6 @@ RETURN_WORKFLOW = _workflow(
         SENDER,
     ),
 )
+
+REFERRAL_ACTIONS = [(name, name) for name in REFERRAL_WORKFLOW.transitions]
+RETURN_ACTIONS = [(name, name) for name in RETURN_WORKFLOW.transitions]

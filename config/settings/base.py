@@ -202,7 +202,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": ["protocol.parsers.DepthLimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "protocol.pagination.CursorPage",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["protocol.filters.StrictFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["protocol.throttling.CallerRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"caller": env.str("API_RATE_LIMIT", default="600/min")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
         "counter-trafficking agencies of Cambodia, Thailand and Vietnam."
     ),
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -229,10 +230,19 @@ SPECTACULAR_SETTINGS = {
         "AgencyKindEnum": "agencies.models.AgencyKind",
         "CheckpointKindEnum": "agencies.models.CheckpointKind",
         "CountryEnum": "agencies.models.Country",
+        "ReferralStatusEnum": "referrals.models.ReferralStatus",
+        "ReturnStatusEnum": "referrals.models.ReturnStatus",
+        "ConsentStatusEnum": "referrals.models.ConsentStatus",
+        "ReferralActionEnum": "referrals.workflows.REFERRAL_ACTIONS",
+        "ReturnActionEnum": "referrals.workflows.RETURN_ACTIONS",
+        "EventTypeEnum": "exchange.events.EVENT_TYPE_CHOICES",
+        "EventSubscriptionEnum": "exchange.events.SUBSCRIBABLE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "protocol.schema.add_problem_responses",
+        "protocol.schema.contract_conventions",
+        "exchange.webhook_contract.add_webhooks",
+        "protocol.schema_links.add_links",
     ],
 }
 

@@ -15,7 +15,7 @@ from .actions import (
 from .cases import (
     REFERRAL_WITHHELD,
     RETURN_WITHHELD,
-    AllowedActionsMixin,
+    AllowedActionsField,
     CheckpointCodeField,
     RedactedMessageSerializer,
     RedactedReferralSerializer,
@@ -40,7 +40,7 @@ __all__ = [
     "ISO_COUNTRY",
     "REFERRAL_WITHHELD",
     "RETURN_WITHHELD",
-    "AllowedActionsMixin",
+    "AllowedActionsField",
     "CheckpointCodeField",
     "ConfirmHandoverSerializer",
     "ConsentSerializer",

@@ -2,50 +2,51 @@
 
 from rest_framework import serializers
 
-from agencies.serializers import AgencyCodeField, StrictJsonMixin
+from agencies.serializers import AgencyCodeField
+from protocol.serializers import StrictSerializer
 
 from .fields import CheckpointCodeField, not_in_past
 
 
-class FocalPointSerializer(StrictJsonMixin, serializers.Serializer):
+class FocalPointSerializer(StrictSerializer):
     focal_point = serializers.CharField(max_length=200)
 
 
-class ReasonSerializer(StrictJsonMixin, serializers.Serializer):
+class ReasonSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=5000)
 
 
-class OutcomeSerializer(StrictJsonMixin, serializers.Serializer):
+class OutcomeSerializer(StrictSerializer):
     outcome = serializers.CharField(max_length=5000)
 
 
-class VerificationSerializer(serializers.Serializer):
+class VerificationSerializer(StrictSerializer):
     identity_confirmed = serializers.BooleanField()
     nationality_confirmed = serializers.BooleanField()
     family_traced = serializers.BooleanField()
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class VerifySerializer(StrictJsonMixin, serializers.Serializer):
+class VerifySerializer(StrictSerializer):
     verification = VerificationSerializer()
 
 
-class ScheduleSerializer(StrictJsonMixin, serializers.Serializer):
+class ScheduleSerializer(StrictSerializer):
     date = serializers.DateField(validators=[not_in_past])
     checkpoint = CheckpointCodeField()
 
 
-class HandoverSerializer(serializers.Serializer):
+class HandoverSerializer(StrictSerializer):
     at = serializers.DateTimeField()
     received_by = serializers.CharField(max_length=200)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
-class ConfirmHandoverSerializer(StrictJsonMixin, serializers.Serializer):
+class ConfirmHandoverSerializer(StrictSerializer):
     handover = HandoverSerializer()
 
 
-class MessageSerializer(StrictJsonMixin, serializers.Serializer):
+class MessageSerializer(StrictSerializer):
     id = serializers.UUIDField(read_only=True)
     author_agency = serializers.CharField(source="author_agency.code", read_only=True)
     author_on_behalf_of = serializers.CharField(read_only=True)
@@ -53,8 +54,8 @@ class MessageSerializer(StrictJsonMixin, serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
 
-class ShareSerializer(StrictJsonMixin, serializers.Serializer):
+class ShareSerializer(StrictSerializer):
     id = serializers.UUIDField(read_only=True)
     agency = AgencyCodeField()
     created_at = serializers.DateTimeField(read_only=True)
-    revoked_at = serializers.DateTimeField(read_only=True)
+    revoked_at = serializers.DateTimeField(read_only=True, allow_null=True)

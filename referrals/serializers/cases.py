@@ -1,12 +1,14 @@
 """Referral notices and return requests, in full and redacted for auditors."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.models import Urgency
-from agencies.serializers import AgencyCodeField, StrictJsonMixin
+from agencies.serializers import AgencyCodeField
 from protocol.representation import PlannedRepresentation
+from protocol.serializers import StrictSerializer
 
 from ..access import allowed_actions, referrals_visible_to
 from ..models import (
@@ -17,20 +19,36 @@ from ..models import (
     ReturnBasis,
     ReturnRequest,
 )
+from ..workflows import REFERRAL_WORKFLOW, RETURN_WORKFLOW
+from .actions import HandoverSerializer, VerificationSerializer
 from .fields import CheckpointCodeField, not_in_future, not_in_past
 from .subjects import SubjectSerializer
 
 
-class AllowedActionsMixin(serializers.Serializer):
-    allowed_actions = serializers.SerializerMethodField(
-        help_text="The actions the caller may take now (POST .../{action}/)."
-    )
+class AllowedActionsField(serializers.ListField):
+    """The actions the caller may take now, named from the case's workflow."""
 
-    def get_allowed_actions(self, obj) -> list[str]:
-        return allowed_actions(self.context["caller"], obj)
+    def __init__(self, workflow, **kwargs):
+        super().__init__(
+            child=serializers.ChoiceField(choices=list(workflow.transitions)),
+            source="*",
+            read_only=True,
+            help_text="The actions the caller may take now (POST .../{action}/).",
+            **kwargs,
+        )
+
+    def to_representation(self, case):
+        return allowed_actions(self.context["caller"], case)
 
 
-class ReferralSerializer(PlannedRepresentation, AllowedActionsMixin, serializers.ModelSerializer):
+def _choices_list(choices, **kwargs):
+    return serializers.ListField(child=serializers.ChoiceField(choices=choices), **kwargs)
+
+
+class ReferralSerializer(PlannedRepresentation, serializers.ModelSerializer):
+    allowed_actions = AllowedActionsField(REFERRAL_WORKFLOW)
+    exploitation_types = _choices_list(ExploitationType.choices, read_only=True)
+    requested_actions = _choices_list(RequestedAction.choices, read_only=True)
     sender_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     recipient_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     subject = SubjectSerializer(read_only=True)
@@ -72,18 +90,14 @@ class ReferralSerializer(PlannedRepresentation, AllowedActionsMixin, serializers
         read_only_fields = fields
 
 
-class ReferralWriteSerializer(StrictJsonMixin, serializers.Serializer):
+class ReferralWriteSerializer(StrictSerializer):
     recipient_agency = AgencyCodeField()
     category = serializers.ChoiceField(choices=ReferralCategory.choices)
-    exploitation_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=ExploitationType.choices), required=False
-    )
+    exploitation_types = _choices_list(ExploitationType.choices, required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.ROUTINE)
     subject = SubjectSerializer()
     summary = serializers.CharField(max_length=20000, required=False, allow_blank=True)
-    requested_actions = serializers.ListField(
-        child=serializers.ChoiceField(choices=RequestedAction.choices), required=False
-    )
+    requested_actions = _choices_list(RequestedAction.choices, required=False)
     identified_on = serializers.DateField(validators=[not_in_future])
     identified_place = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
@@ -92,7 +106,11 @@ class ReferralWriteSerializer(StrictJsonMixin, serializers.Serializer):
         born, identified = subject.get("birth_date"), attrs.get("identified_on")
         if born and identified and born > identified:
             raise serializers.ValidationError(
-                {"subject": {"birth_date": ["The person cannot be born after being identified."]}}
+                {
+                    "subject": {
+                        "birth_date": [_("The person cannot be born after being identified.")]
+                    }
+                }
             )
         return attrs
 
@@ -102,20 +120,23 @@ class VisibleReferralField(serializers.PrimaryKeyRelatedField):
     """A referral the caller's agency can see; anything else is an unknown referral."""
 
     default_error_messages = {
-        "does_not_exist": "Unknown referral.",
-        "incorrect_type": "A referral id (UUID).",
+        "does_not_exist": _("Unknown referral."),
+        "incorrect_type": _("A referral id (UUID)."),
     }
 
     def get_queryset(self):
         return referrals_visible_to(self.context["caller"])
 
 
-class ReturnSerializer(PlannedRepresentation, AllowedActionsMixin, serializers.ModelSerializer):
+class ReturnSerializer(PlannedRepresentation, serializers.ModelSerializer):
+    allowed_actions = AllowedActionsField(RETURN_WORKFLOW)
     sender_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     recipient_agency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     subject = SubjectSerializer(read_only=True)
-    proposed_checkpoint = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    checkpoint = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    proposed_checkpoint = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    checkpoint = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     is_overdue = serializers.BooleanField(read_only=True)
     verification = serializers.SerializerMethodField()
     handover = serializers.SerializerMethodField()
@@ -155,16 +176,16 @@ class ReturnSerializer(PlannedRepresentation, AllowedActionsMixin, serializers.M
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(VerificationSerializer(allow_null=True))
     def get_verification(self, obj) -> dict | None:
         return obj.verification or None
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(HandoverSerializer(allow_null=True))
     def get_handover(self, obj) -> dict | None:
-        return obj.handover or None
+        return HandoverSerializer(obj.handover).data if obj.handover else None
 
 
-class ReturnWriteSerializer(StrictJsonMixin, serializers.Serializer):
+class ReturnWriteSerializer(StrictSerializer):
     recipient_agency = AgencyCodeField()
     referral = VisibleReferralField(required=False, allow_null=True)
     subject = SubjectSerializer(required=False)

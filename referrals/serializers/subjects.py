@@ -1,6 +1,7 @@
 """The subject (the person) inside a case: identity, address, family contact, consent."""
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from agencies.models import AgencyKind, Country
@@ -61,9 +62,23 @@ class ConsentSerializer(PlannedRepresentation, serializers.Serializer):
         recorded = attrs.get("consent_recorded_at")
         if recorded and recorded > timezone.now():
             raise serializers.ValidationError(
-                {"recorded_at": "Consent cannot be recorded in the future."}
+                {"recorded_at": _("Consent cannot be recorded in the future.")}
             )
         return attrs
+
+
+class NullableChoiceField(serializers.ChoiceField):
+    """A choice or null; stored as an empty string, shown as null (one type, not a union)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)
+        return "" if value is None else value
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
 
 
 class SubjectSerializer(PlannedRepresentation, serializers.ModelSerializer):
@@ -81,8 +96,10 @@ class SubjectSerializer(PlannedRepresentation, serializers.ModelSerializer):
     vulnerabilities = serializers.ListField(
         child=serializers.CharField(max_length=120), max_length=20, required=False
     )
-    nationality_claimed = serializers.ChoiceField(
-        choices=Country.choices, required=False, allow_blank=True
+    nationality_claimed = NullableChoiceField(
+        choices=Country.choices,
+        required=False,
+        help_text="The nationality the person claims; null when unknown.",
     )
     consent = ConsentSerializer(source="*", required=False)
     age_estimate = serializers.IntegerField(
@@ -112,5 +129,5 @@ class SubjectSerializer(PlannedRepresentation, serializers.ModelSerializer):
 
     def validate_birth_date(self, value):
         if value and value > timezone.localdate():
-            raise serializers.ValidationError("The birth date cannot be in the future.")
+            raise serializers.ValidationError(_("The birth date cannot be in the future."))
         return value

@@ -1,7 +1,7 @@
 """The machinery every case write shares: locking, side checks, transitions, records."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -25,7 +25,8 @@ from ..selectors import case_agencies
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    """UTC with ``Z``, as every time in the API is written."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 def event_data(case) -> dict:

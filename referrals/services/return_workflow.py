@@ -14,7 +14,7 @@ from agencies.models import Checkpoint
 from ..models import (
     ReturnRequest,
 )
-from .common import answer, check_checkpoint, required_text, sending, stamp, transition
+from .common import answer, check_checkpoint, iso, required_text, sending, stamp, transition
 
 
 @transaction.atomic
@@ -104,7 +104,7 @@ def return_confirm_handover(
                 {"handover": {"at": [_("The handover cannot precede the request.")]}}
             )
         case.handed_over_at = now
-        case.handover = {**handover, "at": handed_over.isoformat()}
+        case.handover = {**handover, "at": iso(handed_over)}
 
     return transition(
         return_request, "confirm_handover", actor=actor, if_match=if_match, apply=apply
