@@ -311,6 +311,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.sweep_deadlines",
         "schedule": timedelta(minutes=5),
     },
+    # Personal data of cases ended longer ago than their agreement keeps it: pseudonymised.
+    "sweep-retention": {
+        "task": "referrals.tasks.sweep_retention",
+        "schedule": crontab(minute=41, hour=2),
+    },
     "purge-idempotency-keys": {
         "task": "exchange.tasks.purge_expired_idempotency_keys",
         "schedule": crontab(minute=17),
