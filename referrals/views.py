@@ -32,11 +32,12 @@ from .serializers import (
     ShareSerializer,
     VerifySerializer,
 )
+from .views_life import CaseLifeMixin
 
 ACTION_PARAMETERS = [IF_MATCH_OPTIONAL_PARAMETER, IDEMPOTENCY_KEY_PARAMETER]
 
 
-class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
+class CaseViewSet(CaseLifeMixin, AuditedListModelMixin, ExchangeViewSet):
     """What both kinds of case share: visibility, detail, create, draft edits, threads, shares."""
 
     model = None

@@ -1,0 +1,42 @@
+"""The shape of consent changes and of a person's record (subject access requests)."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from agencies.models import AgencyKind
+from agencies.serializers import StrictJsonMixin
+
+from .models import ConsentStatus
+
+
+class ConsentChangeSerializer(StrictJsonMixin, serializers.Serializer):
+    """A change of the subject's consent; the history lists them in order."""
+
+    id = serializers.UUIDField(read_only=True)
+    status = serializers.ChoiceField(choices=ConsentStatus.choices)
+    scope = serializers.ListField(
+        child=serializers.ChoiceField(choices=AgencyKind.choices),
+        max_length=len(AgencyKind.choices),
+        default=list,
+        help_text="Agency kinds that may receive the data (only with consent given).",
+    )
+    recorded_at = serializers.DateTimeField(
+        required=False, help_text="When the person (or guardian) said so; default now."
+    )
+    previous_status = serializers.CharField(read_only=True)
+    previous_scope = serializers.ListField(child=serializers.CharField(), read_only=True)
+    agency = serializers.CharField(source="agency.code", read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def to_internal_value(self, data):
+        # A misspelt "scope" would otherwise record an empty scope and end every share.
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        if unknown:
+            raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+        return super().to_internal_value(data)
+
+    def validate_recorded_at(self, value):
+        if value > timezone.now():
+            raise serializers.ValidationError(_("Consent cannot be recorded in the future."))
+        return value
