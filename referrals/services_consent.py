@@ -9,13 +9,14 @@ from django.utils.translation import gettext as _
 
 from agencies.authentication import Caller
 from agencies.services import agency_revoke
-from exchange.etags import check_etag
-from exchange.problems import Conflict
+from protocol.etags import check_etag
+from protocol.problems import Conflict
 
+from .access import SHARE_GRANT, caller_sides
 from .consent import AGREED, consent_covers
 from .models import ConsentChange, Subject
-from .selectors import caller_sides, shares_of
-from .services import _locked, _record, _save_change
+from .selectors import shares_of
+from .services.common import locked_case, record_change, save_change
 from .workflows import SENDER
 
 
@@ -44,7 +45,7 @@ def case_consent_change(
     share ended are told by the ``consent.changed`` event and can no longer read the case.
     """
     _check_consent(status, scope, recorded_at)
-    case = _locked(type(case), case.pk, actor)
+    case = locked_case(type(case), case.pk, actor)
     if SENDER not in caller_sides(actor, case):
         raise PermissionDenied(_("Only the sending agency records a change of consent."))
     check_etag(if_match, case, required=False)
@@ -73,8 +74,8 @@ def case_consent_change(
         if not consent_covers(subject, share.agency):
             share.revoked_at = now
             share.save(update_fields=["revoked_at"])
-            agency_revoke(agency=share.agency, obj=case, perms=["view"])
+            agency_revoke(agency=share.agency, obj=case, perms=SHARE_GRANT)
             ended.append(share.agency)
-    _save_change(case, now)
-    _record(actor, case, "consent.changed", extra_audience=ended)
+    save_change(case, now)
+    record_change(actor, case, "consent.changed", extra_audience=ended)
     return change

@@ -28,12 +28,23 @@ FREE_TEXTS = {
 NOTE_FIELDS = ("verification", "handover")
 
 
-def years_before(moment: datetime, years: int) -> datetime:
-    """The same instant ``years`` calendar years earlier (29 February becomes the 28th)."""
+def years_shifted(moment: datetime, years: int) -> datetime:
+    """The same instant ``years`` calendar years later (earlier if negative); 29 February
+    becomes the 28th."""
     try:
-        return moment.replace(year=moment.year - years)
+        return moment.replace(year=moment.year + years)
     except ValueError:
-        return moment.replace(year=moment.year - years, day=28)
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def retention_years_between(country_1: str, country_2: str) -> int | None:
+    """The years the agreement between two countries keeps personal data after a case ends."""
+    first, second = sorted([country_1, country_2])
+    return (
+        Agreement.objects.filter(country_a=first, country_b=second)
+        .values_list("retention_years", flat=True)
+        .first()
+    )
 
 
 def _pair(agreement: Agreement) -> Q:
@@ -51,7 +62,7 @@ def retention_due(model, *, now: datetime) -> QuerySet:
     """
     due = Q()
     for agreement in Agreement.objects.all():
-        due |= Q(ended_at__lte=years_before(now, agreement.retention_years)) & _pair(agreement)
+        due |= Q(ended_at__lte=years_shifted(now, -agreement.retention_years)) & _pair(agreement)
     if not due:
         return model.objects.none()
     return model.objects.filter(due, ended_at__isnull=False, redacted_at__isnull=True)
