@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS = {
         "AgencyKindEnum": "agencies.models.AgencyKind",
         "CheckpointKindEnum": "agencies.models.CheckpointKind",
         "CountryEnum": "agencies.models.Country",
+        "ConsentStatusEnum": "referrals.models.ConsentStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
