@@ -3,7 +3,7 @@
 from collections import Counter
 from datetime import date
 
-from django.db.models import Q
+from agencies.selectors import parties_in_reach
 
 from .models import ExploitationType, ReferralCategory, ReferralNotice, ReturnRequest, Sex
 from .suppression import TOTAL, Table, suppress, with_totals
@@ -45,13 +45,7 @@ def _outcome(status: str) -> str:
     return "open" if status in OPEN_STATUSES else status
 
 
-def _scope(country: str | None) -> Q:
-    if country is None:
-        return Q()
-    return Q(sender_agency__country=country) | Q(recipient_agency__country=country)
-
-
-def _case_rows(country: str | None, years: tuple[int | None, int | None]):
+def _case_rows(reach: dict | None, years: tuple[int | None, int | None]):
     """One tuple of categories per sent case in scope: (year, dimensions..., exploitation)."""
     subject = [
         "subject__sex",
@@ -64,7 +58,10 @@ def _case_rows(country: str | None, years: tuple[int | None, int | None]):
         (ReturnRequest, "requested_at", []),
     ]
     for model, sent, extra in sources:
-        cases = model.objects.filter(_scope(country), **{f"{sent}__isnull": False})
+        cases = model.objects.filter(
+            parties_in_reach(reach, "sender_agency", "recipient_agency"),
+            **{f"{sent}__isnull": False},
+        )
         if years[0]:
             cases = cases.filter(**{f"{sent}__year__gte": years[0]})
         if years[1]:
@@ -112,12 +109,12 @@ def _columns(name: str, seen: set) -> list[str]:
     return known + sorted(seen - set(known))
 
 
-def statistics_tables(*, country: str | None, years=(None, None)) -> list[Table]:
+def statistics_tables(*, reach: dict | None, years=(None, None)) -> list[Table]:
     """Year by each dimension, with totals; exploitation types count mentions (a case may
     have several), so that table has its own row totals."""
     counts = {name: Counter() for name in DIMENSIONS}
     seen_years = set()
-    for case in _case_rows(country, years):
+    for case in _case_rows(reach, years):
         seen_years.add(case["year"])
         for name in DIMENSIONS:
             if name == "exploitation_type":
@@ -141,10 +138,10 @@ def statistics_tables(*, country: str | None, years=(None, None)) -> list[Table]
     ]
 
 
-def statistics_report(*, country: str | None, years=(None, None)) -> dict:
+def statistics_report(*, reach: dict | None, years=(None, None)) -> dict:
     """The published tables: every count below ``K`` and every count derivable from the
     others withheld (``null``)."""
-    tables = statistics_tables(country=country, years=years)
+    tables = statistics_tables(reach=reach, years=years)
     withheld = suppress(tables, K)
     published = []
     for table in tables:
@@ -168,7 +165,7 @@ def statistics_report(*, country: str | None, years=(None, None)) -> dict:
                 ],
             }
         )
-    return {"k": K, "country": country, "tables": published}
+    return {"k": K, "country": (reach or {}).get("country"), "tables": published}
 
 
 STATISTICS_COLUMNS = ["dimension", "htcds_field", "year", "value", "count", "suppressed"]

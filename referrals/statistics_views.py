@@ -9,12 +9,12 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from agencies.roles import Role
+from agencies.selectors import audit_reach
 from exchange.audit import audit_record
-from exchange.filters import refuse_unknown_and_empty
-from exchange.renderers import CsvStreamRenderer, csv_lines
-from exchange.viewsets import ExchangeAPIView
+from protocol.filters import refuse_unknown_and_empty
+from protocol.renderers import CsvStreamRenderer, csv_lines
+from protocol.viewsets import ExchangeAPIView
 
-from .oversight import _auditor_country
 from .statistics import STATISTICS_COLUMNS, statistics_csv_rows, statistics_report
 
 
@@ -64,14 +64,14 @@ class StatisticsView(ExchangeAPIView):
         query = StatisticsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         years = (query.validated_data["from"], query.validated_data["to"])
-        country = _auditor_country(self.caller)
+        reach = audit_reach(self.caller.agency)
         audit_record(
             actor=self.caller,
             action="statistics.read",
             object_type="statistics",
-            detail={"from": years[0], "to": years[1], "country": country},
+            detail={"from": years[0], "to": years[1], "reach": reach},
         )
-        report = statistics_report(country=country, years=years)
+        report = statistics_report(reach=reach, years=years)
         if request.accepted_renderer.format == CsvStreamRenderer.format:
             response = StreamingHttpResponse(
                 csv_lines(STATISTICS_COLUMNS, statistics_csv_rows(report)),

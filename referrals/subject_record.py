@@ -11,7 +11,7 @@ from .models import ConsentChange, ReferralNotice
 from .selectors import messages_of, shares_of
 from .serializers import ReferralSerializer, ReturnSerializer
 from .serializers_life import ConsentChangeSerializer
-from .services_retention import retention_years_between, years_shifted
+from .services.retention import retention_years_between, years_shifted
 
 # The roles of a party's agency that answer a subject access request.
 RECORD_ROLES = frozenset({Role.OFFICER, Role.ADMIN})

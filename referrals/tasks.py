@@ -2,8 +2,7 @@
 
 from celery import shared_task
 
-from .services import deadlines_sweep
-from .services_retention import retention_sweep
+from .services import deadlines_sweep, retention_sweep
 
 
 @shared_task

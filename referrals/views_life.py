@@ -18,7 +18,7 @@ from protocol.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from .models import ConsentChange
 from .record_pdf import subject_record_pdf
 from .serializers_life import ConsentChangeSerializer
-from .services_consent import case_consent_change
+from .services import case_consent_change
 from .subject_record import may_export_record, subject_record
 
 

@@ -12,7 +12,7 @@ from agencies.models import Agreement
 from exchange.models import AuditEvent, Event
 from referrals import services
 from referrals.models import CaseMessage, ReferralNotice, Subject
-from referrals.services_retention import retention_due, retention_sweep
+from referrals.services.retention import retention_due, retention_sweep
 
 from .conftest import caller, new_referral, new_return, sides, subject_data
 

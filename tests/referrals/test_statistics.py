@@ -286,7 +286,7 @@ def test_the_csv_has_one_line_a_cell_and_the_same_counts(world):
 def test_reading_the_statistics_is_audited(world):
     _auditor(world).get(URL, {"from": "2025", "to": "2026"})
     row = AuditEvent.objects.get(action="statistics.read")
-    assert row.detail == {"from": 2025, "to": 2026, "country": "KH"}
+    assert row.detail == {"from": 2025, "to": 2026, "reach": {"country": "KH"}}
 
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.ADMIN, Role.VIEWER])

@@ -10,8 +10,7 @@ from pypdf import PdfReader
 from agencies.roles import Role
 from exchange.models import AuditEvent
 from referrals import services
-from referrals.services_consent import case_consent_change
-from referrals.services_retention import retention_sweep
+from referrals.services.retention import retention_sweep
 
 from .conftest import caller, new_referral, new_return, partner, subject_data
 
@@ -31,7 +30,9 @@ def _case(world):
     sender = caller(world.th_sender)
     services.case_message_post(case=referral, actor=sender, body="Her sister waits in Poipet.")
     services.case_share(case=referral, actor=sender, agency=world.kh_ngo)
-    case_consent_change(case=referral, actor=sender, status="given", scope=["social_welfare"])
+    services.case_consent_change(
+        case=referral, actor=sender, status="given", scope=["social_welfare"]
+    )
     return referral
 
 

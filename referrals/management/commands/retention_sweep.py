@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from referrals.services_retention import CASE_MODELS, retention_due, retention_sweep
+from referrals.services.retention import CASE_MODELS, retention_due, retention_sweep
 
 
 class Command(BaseCommand):

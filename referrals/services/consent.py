@@ -12,12 +12,12 @@ from agencies.services import agency_revoke
 from protocol.etags import check_etag
 from protocol.problems import Conflict
 
-from .access import SHARE_GRANT, caller_sides
-from .consent import AGREED, consent_covers
-from .models import ConsentChange, Subject
-from .selectors import shares_of
-from .services.common import locked_case, record_change, save_change
-from .workflows import SENDER
+from ..access import SHARE_GRANT, caller_sides
+from ..consent import AGREED, consent_covers
+from ..models import ConsentChange, Subject
+from ..selectors import shares_of
+from ..workflows import SENDER
+from .common import locked_case, record_change, save_change
 
 
 def _check_consent(status: str, scope: list[str], recorded_at: datetime | None) -> None:

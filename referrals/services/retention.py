@@ -9,8 +9,8 @@ from django.utils import timezone
 from agencies.models import Agreement
 from exchange.audit import audit_record
 
-from .models import CaseMessage, ReferralNotice, ReturnRequest, Subject
-from .services.common import record_change
+from ..models import CaseMessage, ReferralNotice, ReturnRequest, Subject
+from .common import record_change
 
 CASE_MODELS = (ReferralNotice, ReturnRequest)
 # Free texts of a case that may name or describe the person: emptied with the subject.
