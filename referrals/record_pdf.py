@@ -28,8 +28,35 @@ def _labels(choices, values) -> str:
     return ", ".join(_label(choices, value) for value in values or [])
 
 
+def _part_labels() -> dict:
+    """Labels of the parts of an address, a family contact, a verification and a handover."""
+    return {
+        "province": _("Province"),
+        "district": _("District"),
+        "commune": _("Commune"),
+        "village": _("Village"),
+        "name": _("Name"),
+        "relationship": _("Relationship"),
+        "phone": _("Phone"),
+        "address": _("Address"),
+        "identity_confirmed": _("Identity confirmed"),
+        "nationality_confirmed": _("Nationality confirmed"),
+        "family_traced": _("Family traced"),
+        "notes": _("Notes"),
+        "at": _("Handed over at"),
+        "received_by": _("Received by"),
+    }
+
+
 def _mapping(value: dict) -> str:
-    return "; ".join(f"{key}: {item}" for key, item in (value or {}).items() if item)
+    labels = _part_labels()
+    parts = []
+    for key, item in (value or {}).items():
+        if isinstance(item, bool):
+            item = _("Yes") if item else _("No")
+        if item:
+            parts.append(f"{labels.get(key, key)}: {item}")
+    return "; ".join(parts)
 
 
 class _Clock:

@@ -17,6 +17,8 @@ from protocol.viewsets import ExchangeAPIView
 
 from .statistics import STATISTICS_COLUMNS, statistics_csv_rows, statistics_report
 
+YEAR = {"type": "integer", "minimum": 2000, "maximum": 2100}
+
 
 class StatisticsQuerySerializer(serializers.Serializer):
     """Years of sending, both included; every year by default."""
@@ -47,8 +49,8 @@ class StatisticsView(ExchangeAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", int, description="First year of sending."),
-            OpenApiParameter("to", int, description="Last year of sending, included."),
+            OpenApiParameter("from", YEAR, description="First year of sending."),
+            OpenApiParameter("to", YEAR, description="Last year of sending, included."),
             OpenApiParameter("format", str, enum=["json", "csv"]),
         ],
         responses={
