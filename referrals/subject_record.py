@@ -9,8 +9,7 @@ from agencies.roles import Role
 
 from .models import ConsentChange, ReferralNotice
 from .selectors import messages_of, shares_of
-from .serializers import ReferralSerializer, ReturnSerializer
-from .serializers_life import ConsentChangeSerializer
+from .serializers import ConsentChangeSerializer, ReferralSerializer, ReturnSerializer
 from .services.retention import retention_years_between, years_shifted
 
 # The roles of a party's agency that answer a subject access request.

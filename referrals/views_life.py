@@ -17,7 +17,7 @@ from protocol.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 
 from .models import ConsentChange
 from .record_pdf import subject_record_pdf
-from .serializers_life import ConsentChangeSerializer
+from .serializers import ConsentChangeSerializer
 from .services import case_consent_change
 from .subject_record import may_export_record, subject_record
 

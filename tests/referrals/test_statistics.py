@@ -327,3 +327,18 @@ def test_age_bands_follow_ctdc():
         "48+",
         "48+",
     ]
+
+
+def test_the_statistics_cost_the_same_queries_for_few_and_many_cases(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _auditor(world)
+    _seed_cases(world, count=20, seed=1)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    _seed_cases(world, count=120, seed=2)
+    with CaptureQueriesContext(connection) as many:
+        client.get(URL)
+    assert len(few) == len(many)

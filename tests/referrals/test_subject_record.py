@@ -162,3 +162,21 @@ def test_who_exports_the_record(world, who, expected):
             assert "Sokha" not in response.content.decode()
     reads = AuditEvent.objects.filter(action="referral.record.read")
     assert reads.count() == (2 if expected == 200 else 0)
+
+
+def test_the_record_costs_the_same_queries_for_a_short_and_a_long_thread(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    referral = new_referral(world, "sent")
+    client = partner(world.th_sender)
+    sender = caller(world.th_sender)
+    services.case_message_post(case=referral, actor=sender, body="First.")
+    client.get(_url(referral))  # warm the token and role caches
+    with CaptureQueriesContext(connection) as short:
+        assert client.get(_url(referral)).status_code == 200
+    for number in range(15):
+        services.case_message_post(case=referral, actor=sender, body=f"Message {number}.")
+    with CaptureQueriesContext(connection) as long:
+        assert client.get(_url(referral)).status_code == 200
+    assert len(short) == len(long)

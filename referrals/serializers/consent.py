@@ -1,4 +1,4 @@
-"""The shape of consent changes and of a person's record (subject access requests)."""
+"""The shape of a change of the subject's consent, and of the history of changes."""
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +7,7 @@ from rest_framework import serializers
 from agencies.models import AgencyKind
 from agencies.serializers import StrictJsonMixin
 
-from .models import ConsentStatus
+from ..models import ConsentStatus
 
 
 class ConsentChangeSerializer(StrictJsonMixin, serializers.Serializer):
