@@ -64,7 +64,6 @@ class CaseLifeMixin:
             if_match=request.headers.get("If-Match"),
             **payload.validated_data,
         )
-        change.agency = self.caller.agency
         return Response(ConsentChangeSerializer(change).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
