@@ -148,6 +148,14 @@ class Agreement(models.Model):
         default=24, validators=[MinValueValidator(1)]
     )
     escalate_after_overdue_hours = models.PositiveIntegerField(default=48)
+    retention_years = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Years the personal data of a case is kept after the case ends; then it is "
+            "pseudonymised."
+        ),
+    )
     signed_on = models.DateField(null=True, blank=True)
     notes = models.TextField(blank=True)
 

@@ -27,6 +27,8 @@ EVENT_TYPES = {
     "message.posted": _("New message on a case"),
     "case.shared": _("Case shared"),
     "case.share_revoked": _("Case no longer shared"),
+    "case.redacted": _("Personal data of an ended case pseudonymised"),
+    "consent.changed": _("The subject's consent changed"),
     "deadline.approaching": _("Deadline approaching"),
     "deadline.overdue": _("Deadline passed"),
     "deadline.escalated": _("Deadline passed two days ago: escalated"),
@@ -43,7 +45,14 @@ SUBSCRIBABLE_CHOICES = [(name, name) for name in SUBSCRIBABLE]
 
 # Drafts concern only their author and checkpoints only auditors: partner systems still get them.
 NOT_EMAILED = frozenset(
-    {"referral.created", "referral.updated", "return.created", "return.updated", "audit.checkpoint"}
+    {
+        "referral.created",
+        "referral.updated",
+        "return.created",
+        "return.updated",
+        "audit.checkpoint",
+        "case.redacted",
+    }
 )
 
 TEST_EVENT_TYPE = "webhook.test"

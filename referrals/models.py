@@ -41,6 +41,8 @@ class Subject(models.Model):
     aliases = models.JSONField(default=list, blank=True)
     sex = models.CharField(max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
     birth_date = models.DateField(null=True, blank=True)
+    # What retention keeps of the birth date once the person's data is pseudonymised.
+    birth_year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     age_estimate = models.PositiveSmallIntegerField(null=True, blank=True)
     is_minor = models.BooleanField(default=False, editable=False)
     nationality_claimed = models.CharField(max_length=2, blank=True)
@@ -69,12 +71,9 @@ class Subject(models.Model):
         if self.birth_date:
             before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
             return day.year - self.birth_date.year - before_birthday
+        if self.birth_year:
+            return day.year - self.birth_year
         return self.age_estimate
-
-    def consents_to(self, kind: str) -> bool:
-        """Whether the person (or a guardian) agreed that agencies of ``kind`` get the data."""
-        agreed = self.consent_status in (ConsentStatus.GIVEN, ConsentStatus.GUARDIAN_GIVEN)
-        return agreed and kind in self.consent_scope
 
 
 def case_permissions(model_name: str, noun: str) -> list[tuple[str, str]]:
@@ -86,7 +85,8 @@ def case_permissions(model_name: str, noun: str) -> list[tuple[str, str]]:
 
 
 def case_indexes(kind: str) -> list[models.Index]:
-    """The lists' orderings, each party's cases, the running clocks and the reminder sweep."""
+    """The lists' orderings, each party's cases, the running clocks, the reminder and the
+    retention sweeps."""
     return [
         models.Index(fields=["-created_at", "-id"], name=f"{kind}_created_idx"),
         models.Index(fields=["sender_agency", "-created_at"], name=f"{kind}_sender_idx"),
@@ -96,6 +96,12 @@ def case_indexes(kind: str) -> list[models.Index]:
             fields=["next_reminder_at"],
             name=f"{kind}_reminder_idx",
             condition=models.Q(next_reminder_at__isnull=False),
+        ),
+        # The retention sweep reads only ended cases not yet pseudonymised.
+        models.Index(
+            fields=["ended_at"],
+            name=f"{kind}_retention_idx",
+            condition=models.Q(ended_at__isnull=False, redacted_at__isnull=True),
         ),
     ]
 
@@ -117,6 +123,10 @@ class Case(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When the case reached a final state: the retention period runs from here.
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When retention pseudonymised the person's data (None: not yet).
+    redacted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # What each kind declares: its name in events and audit rows, its reference prefix, its
     # API path, the foreign key name of its messages and shares, its due fields and workflow.
@@ -364,3 +374,30 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.case_type} {self.case_id} {self.deadline} {self.threshold}"
+
+
+class ConsentChange(models.Model):
+    """One change of a subject's consent, as the sending agency recorded it: the history."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="consent_changes")
+    previous_status = models.CharField(max_length=16, choices=ConsentStatus.choices)
+    previous_scope = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=ConsentStatus.choices)
+    scope = models.JSONField(default=list, blank=True)
+    recorded_at = models.DateTimeField(help_text=_("When the person (or guardian) said so."))
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf_of = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["subject", "created_at"], name="consent_change_subject_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.previous_status} -> {self.status}"

@@ -2,9 +2,14 @@
 
 from celery import shared_task
 
-from .services import deadlines_sweep
+from .services import deadlines_sweep, retention_sweep
 
 
 @shared_task
 def sweep_deadlines() -> int:
     return deadlines_sweep()
+
+
+@shared_task
+def sweep_retention() -> int:
+    return retention_sweep()

@@ -35,6 +35,7 @@ from .serializers import (
     ShareSerializer,
     VerifySerializer,
 )
+from .views_life import CaseLifeMixin
 
 PAGING_PARAMETERS = {"cursor", "limit"}
 MESSAGE_AS_READ = as_read_by_role(MessageSerializer, RedactedMessageSerializer)
@@ -42,7 +43,7 @@ REFERRAL_AS_READ = as_read_by_role(ReferralSerializer, RedactedReferralSerialize
 RETURN_AS_READ = as_read_by_role(ReturnSerializer, RedactedReturnSerializer)
 
 
-class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
+class CaseViewSet(CaseLifeMixin, AuditedListModelMixin, ExchangeViewSet):
     """What both kinds of case share: visibility, detail, create, draft edits, threads, shares."""
 
     model = None

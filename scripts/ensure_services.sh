@@ -27,9 +27,24 @@ if ! redis_ready; then
   redis_ready || missing+=("Redis on 127.0.0.1:6379 (install the Debian package 'redis-server')")
 fi
 
+# The person's record is a PDF (WeasyPrint): Pango, and fonts for Khmer, Thai and Vietnamese.
+pdf_ready() {
+  ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so' && ldconfig -p | grep -q 'libpangoft2-1.0.so' \
+    && [ -n "$(fc-list :lang=km family 2>/dev/null)" ] && [ -n "$(fc-list :lang=th family 2>/dev/null)" ]
+}
+PDF_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core fonts-noto-core fonts-khmeros)
+if ! pdf_ready; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing what WeasyPrint needs: ${PDF_PACKAGES[*]}..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${PDF_PACKAGES[@]}" >/dev/null || true
+  fi
+  pdf_ready || missing+=("Pango and Khmer/Thai fonts for PDFs (Debian: ${PDF_PACKAGES[*]})")
+fi
+
 if [ ${#missing[@]} -gt 0 ]; then
   echo "The tests need real services that are not available:" >&2
   printf '  - %s\n' "${missing[@]}" >&2
   exit 1
 fi
-echo "PostgreSQL and Redis are up."
+echo "PostgreSQL and Redis are up; PDFs can be rendered."

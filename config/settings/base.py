@@ -321,6 +321,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.sweep_deadlines",
         "schedule": timedelta(minutes=5),
     },
+    # Personal data of cases ended longer ago than their agreement keeps it: pseudonymised.
+    "sweep-retention": {
+        "task": "referrals.tasks.sweep_retention",
+        "schedule": crontab(minute=41, hour=2),
+    },
     "purge-idempotency-keys": {
         "task": "exchange.tasks.purge_expired_idempotency_keys",
         "schedule": crontab(minute=17),
@@ -372,5 +377,10 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # PDF rendering logs each step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -27,6 +27,7 @@ from .cases import (
     VisibleReferralField,
     redacted,
 )
+from .consent import ConsentChangeSerializer
 from .subjects import (
     ISO_COUNTRY,
     ConsentSerializer,
@@ -43,6 +44,7 @@ __all__ = [
     "AllowedActionsField",
     "CheckpointCodeField",
     "ConfirmHandoverSerializer",
+    "ConsentChangeSerializer",
     "ConsentSerializer",
     "FamilyContactSerializer",
     "FocalPointSerializer",

@@ -161,6 +161,8 @@ def transition(case, action: str, *, actor: Caller, if_match: str | None, apply:
     agreement = agreement_of(case)
     apply(case, now, agreement)
     case.status = transition.target
+    if transition.target in workflow.final_states:
+        case.ended_at = now
     case.next_reminder_at = next_reminder_at(case, agreement, now)
     save_change(case, now)
     record_change(actor, case, transition.target)

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from agencies.authentication import Caller
 from agencies.models import Checkpoint
 
+from ..consent import ensure_may_disclose
 from ..models import (
     ReturnRequest,
 )
@@ -20,9 +21,15 @@ from .common import answer, check_checkpoint, iso, required_text, sending, stamp
 @transaction.atomic
 def return_send(*, return_request: ReturnRequest, actor: Caller, if_match: str | None = None):
     """Request the return: the reference is allocated and the verification clock starts."""
-    return transition(
-        return_request, "send", actor=actor, if_match=if_match, apply=sending("requested_at")
-    )
+    send = sending("requested_at")
+
+    def apply(case, now, agreement):
+        if case.referral is not None:
+            # The subject came from the referral: its recipient is a new agency for it.
+            ensure_may_disclose(case=case.referral, agency=case.recipient_agency)
+        send(case, now, agreement)
+
+    return transition(return_request, "send", actor=actor, if_match=if_match, apply=apply)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from agencies.services import agency_grant, agency_revoke
 from protocol.problems import Conflict
 
 from ..access import SHARE_GRANT, caller_sides
+from ..consent import ensure_may_disclose
 from ..models import (
     Share,
 )
@@ -29,13 +30,9 @@ def case_share(*, case, actor: Caller, agency: Agency) -> Share:
     check_open(case, _("shares"))
     if agency.pk in (case.sender_agency_id, case.recipient_agency_id):
         raise ValidationError({"agency": _("The agency already takes part in this case.")})
-    if not case.subject.consents_to(agency.kind):
-        raise Conflict(
-            _("The subject's consent does not cover agencies of kind %(kind)s.")
-            % {"kind": agency.kind}
-        )
     if shares_of(case, active_only=True).filter(agency=agency).exists():
         raise Conflict(_("The case is already shared with %(code)s.") % {"code": agency.code})
+    ensure_may_disclose(case=case, agency=agency)
     share = Share.objects.create(**{case.case_field: case}, agency=agency, shared_by=actor.user)
     agency_grant(agency=agency, obj=case, perms=SHARE_GRANT)
     record_change(actor, case, "case.shared")

@@ -121,6 +121,9 @@ def endpoints(kind):
         ("shares", "GET", "{case}shares/", "read"),
         ("share", "POST", "{case}shares/", "share"),
         ("revoke share", "DELETE", "{case}shares/{share}/", "revoke share"),
+        ("consent history", "GET", "{case}consent/", "consent history"),
+        ("change consent", "POST", "{case}consent/", "change consent"),
+        ("person's record", "GET", "{case}record/", "record"),
     ]
     for action in LEGAL[kind]:
         rows.append((action, "POST", f"{{case}}{action}/", f"act:{action}"))
@@ -146,6 +149,12 @@ def expected(kind, rule, method, who, state) -> int:
         return 404
     if rule == "read":
         return 200
+    if rule == "consent history":
+        return 403 if role == Role.AUDITOR else 200
+    if rule == "record":  # the controllers: the parties' officers (and admins)
+        return 200 if side else 403
+    if rule == "change consent":
+        return 201 if side == SENDER else 403
     final = state in FINAL[kind]
     if rule == "edit":
         return (200 if state == "draft" else 409) if side == SENDER else 403
@@ -203,6 +212,7 @@ def _body(kind, rule, who, world):
         "share": {"agency": "IOM-KH"},
         "message": {"body": "The family has been located in Battambang."},
         "edit": {"urgency": "urgent"},
+        "change consent": {"status": "given", "scope": ["ngo", "social_welfare"]},
     }
     return fixed.get(rule) or _payloads(kind).get(rule.removeprefix("act:"), {})
 
