@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from .storage import storage_from_url
+
 env = environ.Env()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -125,10 +127,21 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Case documents (sealed before they are stored): files under var/documents/ on the embedded
+# default; S3-compatible object storage with STORAGE_URL=s3://bucket?endpoint_url=...&region=...
+STORAGE_URL = env.str("STORAGE_URL", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": storage_from_url(STORAGE_URL, VAR_DIR / "documents"),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+DOCUMENTS_PER_CASE = 100
+
+# The key ring (agencies/keyring.py): comma-separated ``id:base64(32 bytes)``, the active key
+# first; the others only open what they sealed until `manage.py rotate_keys` has re-sealed it.
+# Unset: one key derived from SECRET_KEY (embedded default and tests; production requires it).
+ENCRYPTION_KEYS = env.str("ENCRYPTION_KEYS", default="")
 WHITENOISE_USE_FINDERS = True
 
 # Request bodies over 1 MiB are refused with 413 before they are read.
