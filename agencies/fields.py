@@ -1,4 +1,4 @@
-"""Model fields sealed with the key ring: the database holds only AES-GCM tokens, never the value."""
+"""Model fields sealed with the key ring: the database holds AES-GCM tokens, never the value."""
 
 import json
 from datetime import date

@@ -1,4 +1,4 @@
-"""STORAGE_URL to a Django storage: a directory by default, ``s3://bucket?...`` for object storage."""
+"""STORAGE_URL to a Django storage: a directory by default, ``s3://bucket`` object storage."""
 
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
