@@ -27,6 +27,8 @@ EVENT_TYPES = {
     "message.posted": _("New message on a case"),
     "case.shared": _("Case shared"),
     "case.share_revoked": _("Case no longer shared"),
+    "document.added": _("Document added to a case"),
+    "document.deleted": _("Document removed from a draft"),
     "deadline.approaching": _("Deadline approaching"),
     "deadline.overdue": _("Deadline passed"),
     "deadline.escalated": _("Deadline passed two days ago: escalated"),
@@ -40,7 +42,14 @@ SUBSCRIBABLE = [*EVENT_TYPES, *(f"{prefix}.*" for prefix in EVENT_TYPE_PREFIXES)
 
 # Drafts concern only their author and checkpoints only auditors: partner systems still get them.
 NOT_EMAILED = frozenset(
-    {"referral.created", "referral.updated", "return.created", "return.updated", "audit.checkpoint"}
+    {
+        "referral.created",
+        "referral.updated",
+        "return.created",
+        "return.updated",
+        "document.deleted",
+        "audit.checkpoint",
+    }
 )
 
 TEST_EVENT_TYPE = "webhook.test"
@@ -59,6 +68,9 @@ EVENT_DATA_KEYS = frozenset(
         "deadline",
         "due_at",
         "threshold",
+        # A document: which one and its kind, never its name or content.
+        "document",
+        "kind",
         # An audit checkpoint: the chain head every partner keeps.
         "sequence",
         "hash",

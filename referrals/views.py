@@ -12,6 +12,7 @@ from protocol.viewsets import UUID_PATTERN, AuditedListModelMixin, ExchangeViewS
 
 from . import services
 from .access import cases_visible_to
+from .document_views import DocumentActions
 from .filters import ReferralFilter, ReturnFilter
 from .models import ReferralNotice, ReturnRequest, Share
 from .selectors import messages_of, shares_of
@@ -36,8 +37,8 @@ from .serializers import (
 ACTION_PARAMETERS = [IF_MATCH_OPTIONAL_PARAMETER, IDEMPOTENCY_KEY_PARAMETER]
 
 
-class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
-    """What both kinds of case share: visibility, detail, create, draft edits, threads, shares."""
+class CaseViewSet(DocumentActions, AuditedListModelMixin, ExchangeViewSet):
+    """What both kinds of case share: visibility, detail, create, edits, threads, shares, files."""
 
     model = None
     create_service = None

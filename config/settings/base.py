@@ -137,6 +137,9 @@ STORAGES = {
 }
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 DOCUMENTS_PER_CASE = 100
+# Uploads stream to a sealed spool; their body may hold a whole document and its form fields.
+DOCUMENT_UPLOAD_PATH = r"^/api/v1/(referrals|returns)/[0-9a-fA-F-]{36}/documents/$"
+DOCUMENT_UPLOAD_MAX_BODY = DOCUMENT_MAX_BYTES + 64 * 1024
 
 # The key ring (agencies/keyring.py): comma-separated ``id:base64(32 bytes)``, the active key
 # first; the others only open what they sealed until `manage.py rotate_keys` has re-sealed it.
@@ -218,6 +221,7 @@ SPECTACULAR_SETTINGS = {
         "AgencyKindEnum": "agencies.models.AgencyKind",
         "CheckpointKindEnum": "agencies.models.CheckpointKind",
         "CountryEnum": "agencies.models.Country",
+        "DocumentKindEnum": "referrals.models.DocumentKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
