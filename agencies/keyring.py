@@ -3,6 +3,7 @@
 import base64
 import binascii
 import hashlib
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -12,6 +13,12 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+
+from protocol.problems import Problem
+
+logger = logging.getLogger(__name__)
 
 VERSION = 1
 NONCE_BYTES = 12
@@ -20,20 +27,43 @@ DERIVED_KEY_ID = "derived"
 _KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
 
-class KeyRingError(Exception):
-    """Sealed data that the key ring cannot open; the API answers 503, never a wrong value."""
+class KeyRingError(Problem):
+    """Sealed data the key ring cannot open: a 503 problem, never a wrong value."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    problem_type = "key-unavailable"
+    title = _("Encryption key unavailable")
+    default_detail = _(
+        "The data was sealed with a key the server does not hold now; nothing was shown or "
+        "changed. The operators must restore the key to the key ring."
+    )
+
+    def __init__(self, reason: str):
+        super().__init__()
+        self.reason = reason
+        logger.error("Key ring: %s", reason)
+
+    def __str__(self):
+        return self.reason
 
 
 class MissingKey(KeyRingError):
     """The data was sealed with a key the ring does not hold (yet, or any more)."""
 
     def __init__(self, key_id: str):
-        super().__init__(f"The key ring holds no key {key_id!r}.")
+        super().__init__(f"the ring holds no key {key_id!r}")
         self.key_id = key_id
 
 
 class BrokenSeal(KeyRingError):
     """The data does not authenticate under its key: altered, or sealed for another context."""
+
+    problem_type = "seal-broken"
+    title = _("Stored data cannot be authenticated")
+    default_detail = _(
+        "The stored data does not match its seal; nothing was shown or changed. "
+        "The operators have been told."
+    )
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from agencies.keyring import KeyRingError, MissingKey
-
 from .context import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -92,25 +90,6 @@ class DeliveryInProgress(Conflict):
     default_detail = _("An attempt of this delivery is under way; try again in a minute.")
 
 
-class KeyUnavailable(Problem):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    problem_type = "key-unavailable"
-    title = _("Encryption key unavailable")
-    default_detail = _(
-        "The data was sealed with a key the server does not hold now; nothing was shown or "
-        "changed. The operators must restore the key to the key ring."
-    )
-
-
-class SealBroken(KeyUnavailable):
-    problem_type = "seal-broken"
-    title = _("Stored data cannot be authenticated")
-    default_detail = _(
-        "The stored data does not match its seal; nothing was shown or changed. "
-        "The operators have been told."
-    )
-
-
 # Problem type and title of the standard DRF exceptions, by class.
 _STANDARD = [
     (exceptions.ParseError, "malformed-request", _("Malformed request")),
@@ -163,9 +142,6 @@ def _translate(exc):
         return exceptions.PermissionDenied(str(exc) or None)
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
-    if isinstance(exc, KeyRingError):
-        logger.error("Key ring: %s", exc)
-        return KeyUnavailable() if isinstance(exc, MissingKey) else SealBroken()
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError(exc.message_dict)

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from agencies.models import Agency
-from exchange.problems import Conflict
+from protocol.problems import Conflict
 
 from .models import ConsentStatus, Subject
 from .selectors import shares_of

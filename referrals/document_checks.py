@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image
 from rest_framework import status
 
-from exchange.problems import Problem
+from protocol.problems import Problem
 
 EXTENSIONS = {
     "application/pdf": ("pdf",),

@@ -18,12 +18,11 @@ from rest_framework.response import Response
 
 from agencies import keyring
 from agencies.sealed_files import SealingWriter
-from exchange.viewsets import UUID_PATTERN
+from protocol.viewsets import UUID_PATTERN
 
-from . import services_documents as document_services
 from .document_checks import HEAD_BYTES
 from .models import DocumentKind
-from .selectors import is_auditor
+from .services import documents as document_services
 
 
 class SealingUploadHandler(FileUploadHandler):
@@ -112,7 +111,7 @@ class DocumentActions:
     )
     def documents(self, request, pk=None):
         case = self.get_object()
-        auditor = is_auditor(self.caller)
+        auditor = self.caller.is_auditor
         if not auditor:
             document_services.ensure_may_read_documents(self.caller, case)
         self.audit_read(case, action="documents.read")

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand
 
 from agencies.fields import reseal_rows, sealed_fields
 from agencies.keyring import keyring
-from referrals.services_documents import documents_rewrap
+from referrals.services.documents import documents_rewrap
 
 
 class Command(BaseCommand):

@@ -18,15 +18,16 @@ from agencies import keyring
 from agencies.authentication import Caller
 from agencies.sealed_files import SealingWriter, open_pieces
 from exchange.audit import audit_record
-from exchange.problems import Conflict, PayloadTooLarge
 from exchange.services import event_emit
+from protocol.problems import Conflict, PayloadTooLarge
 
-from .consent import ConsentDoesNotCover, consent_covers
-from .document_checks import check_type, cleaned
-from .models import Document
-from .selectors import WORKFLOWS, caller_sides, case_agencies, case_field, is_auditor
-from .services import KIND, _event_data, _locked, _status_label
-from .workflows import SENDER
+from ..access import caller_sides
+from ..consent import ConsentDoesNotCover, consent_covers
+from ..document_checks import check_type, cleaned
+from ..models import Document
+from ..selectors import case_agencies
+from ..workflows import SENDER
+from .common import event_data, locked_case, status_label
 
 UPLOAD_AAD = b"upload-spool"
 
@@ -68,7 +69,7 @@ def _aad(document_id) -> bytes:
 
 
 def documents_of(case) -> QuerySet[Document]:
-    return Document.objects.filter(**{case_field(case): case}).select_related("uploaded_by_agency")
+    return Document.objects.filter(**{case.case_field: case}).select_related("uploaded_by_agency")
 
 
 def ensure_may_read_documents(actor: Caller, case) -> None:
@@ -77,7 +78,7 @@ def ensure_may_read_documents(actor: Caller, case) -> None:
     Auditors see the list's metadata (their serializer leaves out names and descriptions), never
     the files.
     """
-    if is_auditor(actor) or actor.agency is None:
+    if actor.is_auditor or actor.agency is None:
         raise PermissionDenied(_("Auditors see which documents a case holds, not their content."))
     if actor.agency.pk in (case.sender_agency_id, case.recipient_agency_id):
         return
@@ -90,7 +91,7 @@ def ensure_may_read_documents(actor: Caller, case) -> None:
 
 def _record(actor: Caller, case, verb: str, document: Document) -> None:
     """The event (no file name, no content) and the audit row of a change to a case's files."""
-    kind = KIND[type(case)]
+    kind = case.kind
     agencies = case_agencies(case)
     event_emit(
         type=f"document.{verb}",
@@ -99,7 +100,7 @@ def _record(actor: Caller, case, verb: str, document: Document) -> None:
         reference=case.reference or "",
         agencies=agencies,
         actor_agency=actor.agency,
-        data={**_event_data(case), "document": str(document.id), "kind": document.kind},
+        data={**event_data(case), "document": str(document.id), "kind": document.kind},
     )
     audit_record(
         actor=actor,
@@ -135,13 +136,13 @@ def document_add(
 ) -> Document:
     """Add a file to a case: the sending or receiving agency, while the case has not ended."""
     model = type(case)
-    case = _locked(model, case.pk, actor)
+    case = locked_case(model, case.pk, actor)
     if not caller_sides(actor, case):
         raise PermissionDenied(_("Only the sending and receiving agencies add documents."))
-    if case.status in WORKFLOWS[model].final_states:
+    if case.status in case.workflow.final_states:
         raise Conflict(
             _("The case is %(status)s: it takes no %(what)s.")
-            % {"status": _status_label(case), "what": _("documents")}
+            % {"status": status_label(case), "what": _("documents")}
         )
     if documents_of(case).count() >= settings.DOCUMENTS_PER_CASE:
         raise TooManyDocuments()
@@ -149,7 +150,7 @@ def document_add(
         raise ValidationError({"file": _("The file is empty.")})
     mime = check_type(upload.head, declared=upload.content_type, file_name=upload.name)
     document = Document(
-        **{case_field(case): case},
+        **{case.case_field: case},
         kind=kind,
         description=description,
         file_name=upload.name[:200],
@@ -187,7 +188,7 @@ def document_read(*, case, document: Document, actor: Caller) -> Iterator[bytes]
         audit_record(
             actor=actor,
             action="document.downloaded",
-            object_type=KIND[type(case)],
+            object_type=case.kind,
             object_id=case.id,
             reference=case.reference or "",
             agencies=[case.sender_agency, case.recipient_agency],
@@ -207,7 +208,7 @@ def document_read(*, case, document: Document, actor: Caller) -> Iterator[bytes]
 @transaction.atomic
 def document_delete(*, case, document: Document, actor: Caller) -> None:
     """The uploading agency removes a document from a case that is still its draft."""
-    case = _locked(type(case), case.pk, actor)
+    case = locked_case(type(case), case.pk, actor)
     if SENDER not in caller_sides(actor, case) or document.uploaded_by_agency_id != actor.agency.pk:
         raise PermissionDenied(_("Only the agency that added a document deletes it."))
     if case.status != "draft":

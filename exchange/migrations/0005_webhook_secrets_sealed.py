@@ -14,7 +14,7 @@ def seal_existing_rows(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0003_audit'),
+        ('exchange', '0004_counter_idempotencykey_to_protocol'),
     ]
 
     operations = [
