@@ -96,7 +96,7 @@ def sealed_fields(model) -> list:
 
 
 def _rewrite_rows(table: str, pk: str, columns: dict, change) -> int:
-    """Apply ``change(column, text) -> text`` to every non-empty value, in locked batches."""
+    """Apply ``change(column, text) -> text`` to every non-null value, in locked batches."""
     quote = connection.ops.quote_name
     select = ", ".join(quote(c) for c in [pk, *columns])
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
@@ -115,7 +115,7 @@ def _rewrite_rows(table: str, pk: str, columns: dict, change) -> int:
             for row_pk, *values in rows:
                 updates = {}
                 for column, value in zip(columns, values, strict=True):
-                    new = change(column, str(value)) if value not in (None, "") else value
+                    new = change(column, str(value)) if value is not None else None
                     if new != value:
                         updates[column] = new
                 if updates:
@@ -141,7 +141,9 @@ def reseal_rows(model) -> int:
         model._meta.db_table,
         model._meta.pk.column,
         fields,
-        lambda column, text: keyring.reseal_text(text, context=fields[column].seal_context),
+        lambda column, text: (
+            text and keyring.reseal_text(text, context=fields[column].seal_context)
+        ),
     )
 
 
@@ -151,6 +153,8 @@ def seal_plain_rows(model) -> int:
 
     def seal(column, text):
         field = fields[column]
+        if not text:
+            return text
         if isinstance(field, EncryptedJSONField):
             text = field.encode(json.loads(text))
         return (
@@ -158,3 +162,17 @@ def seal_plain_rows(model) -> int:
         )
 
     return _rewrite_rows(model._meta.db_table, model._meta.pk.column, fields, seal)
+
+
+def open_sealed_rows(model) -> int:
+    """The reverse step: plain values again, empty JSON as ``[]`` or ``{}`` for the cast back."""
+    fields = _columns(model)
+
+    def unseal(column, text):
+        field = fields[column]
+        if text:
+            return keyring.open_text(text, context=field.seal_context)
+        empty = field.empty_value()
+        return field.encode(empty) if isinstance(field, EncryptedJSONField) else text
+
+    return _rewrite_rows(model._meta.db_table, model._meta.pk.column, fields, unseal)

@@ -3,13 +3,19 @@
 import agencies.fields
 from django.db import migrations
 
-from agencies.fields import seal_plain_rows
+from agencies.fields import open_sealed_rows, seal_plain_rows
 
 
 def seal_existing_rows(apps, schema_editor):
     """Values written before the columns were sealed are sealed now, with the active key."""
     for name in ['WebhookEndpoint']:
         seal_plain_rows(apps.get_model("exchange", name))
+
+
+def open_existing_rows(apps, schema_editor):
+    for name in ['WebhookEndpoint']:
+        open_sealed_rows(apps.get_model("exchange", name))
+
 
 class Migration(migrations.Migration):
 
@@ -28,5 +34,5 @@ class Migration(migrations.Migration):
             name='secret',
             field=agencies.fields.EncryptedCharField(editable=False, max_length=100),
         ),
-        migrations.RunPython(seal_existing_rows),
+        migrations.RunPython(seal_existing_rows, open_existing_rows),
     ]
