@@ -31,6 +31,8 @@ def storage_from_url(url: str, default_dir: Path) -> dict:
             "default_acl": None,
             "file_overwrite": False,
             "querystring_auth": True,
+            # Downloads spool the (sealed) object to disk past 1 MiB rather than hold it in memory.
+            "max_memory_size": 1024 * 1024,
             **options,
         },
     }
