@@ -2,6 +2,8 @@
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agencies.roles import Role
 from exchange.models import AuditEvent, Event
@@ -194,3 +196,21 @@ def test_a_case_that_has_ended_takes_no_documents(world):
     response = upload(partner(world.kh_recipient), path, pdf(), "a.pdf", "application/pdf")
     assert response.status_code == 409
     assert not Document.objects.exists()
+
+
+# Pinned: a page of documents costs a fixed number of queries, whatever its length.
+DOCUMENT_LIST_QUERIES = 7
+
+
+def test_the_document_list_costs_the_same_queries_for_one_document_and_for_many(world):
+    case = new_referral(world, "sent")
+    path = PATHS["referral"].format(case.id)
+    th, kh = partner(world.th_sender), partner(world.kh_recipient)
+    counts = []
+    for _ in range(2):
+        upload(th, path, pdf(), "a.pdf", "application/pdf")
+        upload(th, path, pdf(), "b.pdf", "application/pdf")
+        with CaptureQueriesContext(connection) as queries:
+            assert kh.get(f"{path}documents/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] == DOCUMENT_LIST_QUERIES
