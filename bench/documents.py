@@ -28,7 +28,6 @@ from bench import run
 
 DATABASE = "mekong_bench_documents"
 MIB = 1024 * 1024
-SIZE = 20 * MIB - 4096
 
 
 def _pdf(path: Path) -> None:
@@ -103,14 +102,14 @@ def _client(base: str, credentials: dict) -> httpx.Client:
     return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=300)
 
 
-def _transfer(pid: int, idle_kib: int, send) -> dict:
+def _transfer(pid: int, idle_kib: int, size: int, send) -> dict:
     _reset_peak(pid)
     started = time.perf_counter()
     send()
     seconds = time.perf_counter() - started
     return {
         "seconds": round(seconds, 3),
-        "mib_per_s": round(SIZE / MIB / seconds, 1),
+        "mib_per_s": round(size / MIB / seconds, 1),
         "peak_above_idle_mib": round((_kib(pid, "VmHWM") - idle_kib) / 1024, 1),
     }
 
@@ -161,6 +160,7 @@ def main() -> None:
         sender.post(f"{path}send/").raise_for_status()
         big = workdir / "big.pdf"
         _pdf(big)
+        size = big.stat().st_size
 
         def upload(name, content):
             files = {"file": (name, content, "application/pdf")}
@@ -172,7 +172,7 @@ def main() -> None:
             with recipient.stream("GET", f"{path}documents/{document_id}/content/") as response:
                 response.raise_for_status()
                 received = sum(len(piece) for piece in response.iter_bytes(64 * 1024))
-            assert received == SIZE, received
+            assert received == size, received
 
         small = upload("warm.pdf", b"%PDF-1.4\ntrailer\n<< >>\nstartxref\n9\n%%EOF\n")
         recipient.get(f"{path}documents/{small}/content/").raise_for_status()
@@ -181,10 +181,12 @@ def main() -> None:
         for _ in range(args.rounds):
             with big.open("rb") as content:
                 stored = []
-                uploads.append(_transfer(worker, idle, partial(_append, stored, upload, content)))
-            downloads.append(_transfer(worker, idle, partial(download, stored[0])))
+                uploads.append(
+                    _transfer(worker, idle, size, partial(_append, stored, upload, content))
+                )
+            downloads.append(_transfer(worker, idle, size, partial(download, stored[0])))
         result = {
-            "file_mib": round(SIZE / MIB, 2),
+            "file_mib": round(size / MIB, 2),
             "worker_idle_rss_mib": round(idle / 1024, 1),
             "upload": uploads,
             "download": downloads,
