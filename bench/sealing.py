@@ -6,6 +6,8 @@ Seeds two PostgreSQL databases with the same cases (same seed): ``mekong_bench_s
 as the application writes them, and ``mekong_bench_plain_<n>`` with the key ring's sealing
 replaced by the identity in that process only. Each round measures both, one child process
 each (through Django's test client, one thread), so the machine's other load hits both alike.
+Wall time includes PostgreSQL and the machine's other load; the process's CPU time per request
+(``*_cpu_*``) is where sealing costs, and is steadier on a shared machine.
 """
 
 import argparse
@@ -71,19 +73,21 @@ def measure(mode: str, cases: int, requests: int) -> dict:
     )
     partner = Client(HTTP_AUTHORIZATION=f"Bearer {token.json()['access_token']}")
     ids = probes.detail_ids(agency, requests)
-    timings = {"list": [], "detail": []}
+    timings = {name: [] for name in ("list", "detail", "list_cpu", "detail_cpu")}
     for index in range(requests + 20):
         for name, url in (
             ("list", "/api/v1/referrals/?limit=50"),
             ("detail", f"/api/v1/referrals/{ids[index % len(ids)]}/"),
         ):
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             response = partner.get(url)
             elapsed = (time.perf_counter() - started) * 1000
+            cpu = (time.process_time() - cpu) * 1000
             if response.status_code != 200:
                 raise SystemExit(f"{url}: {response.status_code} {response.content[:200]!r}")
             if index >= 20:  # the first requests warm the caches
                 timings[name].append(elapsed)
+                timings[f"{name}_cpu"].append(cpu)
     return {
         "mode": mode,
         "agency": agency.code,
@@ -117,7 +121,7 @@ def main() -> None:
             )
             results[mode].append(json.loads(child.stdout.strip().splitlines()[-1]))
     summary = {"cases": args.cases, "requests": args.requests, "rounds": results}
-    for name in ("list_p95_ms", "detail_p95_ms"):
+    for name in ("list_p95_ms", "detail_p95_ms", "list_cpu_p95_ms", "detail_cpu_p95_ms"):
         sealed = statistics.median(r[name] for r in results["sealed"])
         plain = statistics.median(r[name] for r in results["plain"])
         summary[f"{name.removesuffix('_ms')}_ratio"] = round(sealed / plain, 3)
