@@ -107,7 +107,7 @@ class VisibleReferralField(serializers.PrimaryKeyRelatedField):
     }
 
     def get_queryset(self):
-        from .access import referrals_visible_to
+        from ..access import referrals_visible_to
 
         return referrals_visible_to(self.context["caller"])
 
