@@ -29,6 +29,8 @@ EVENT_TYPES = {
     "case.share_revoked": _("Case no longer shared"),
     "case.redacted": _("Personal data of an ended case pseudonymised"),
     "consent.changed": _("The subject's consent changed"),
+    "document.added": _("Document added to a case"),
+    "document.deleted": _("Document removed from a draft"),
     "deadline.approaching": _("Deadline approaching"),
     "deadline.overdue": _("Deadline passed"),
     "deadline.escalated": _("Deadline passed two days ago: escalated"),
@@ -50,8 +52,9 @@ NOT_EMAILED = frozenset(
         "referral.updated",
         "return.created",
         "return.updated",
-        "audit.checkpoint",
         "case.redacted",
+        "document.deleted",
+        "audit.checkpoint",
     }
 )
 
@@ -71,6 +74,9 @@ EVENT_DATA_KEYS = frozenset(
         "deadline",
         "due_at",
         "threshold",
+        # A document: which one and its kind, never its name or content.
+        "document",
+        "kind",
         # An audit checkpoint: the chain head every partner keeps.
         "sequence",
         "hash",

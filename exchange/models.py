@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from agencies.fields import EncryptedCharField
+
 
 class Event(models.Model):
     """A state change, written in the same transaction as the change (the outbox).
@@ -64,8 +66,8 @@ class WebhookEndpoint(models.Model):
     event_types = models.JSONField(
         default=list, blank=True, help_text="Types or 'prefix.*' patterns; empty: every type."
     )
-    secret = models.CharField(max_length=100, editable=False)
-    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    secret = EncryptedCharField(max_length=100, editable=False)
+    previous_secret = EncryptedCharField(max_length=100, blank=True, editable=False)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=200, blank=True)

@@ -58,18 +58,23 @@ def _content_length(request) -> int:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse bodies over ``MAX_REQUEST_BODY_BYTES`` with 413 before reading them."""
+    """Refuse bodies over ``MAX_REQUEST_BODY_BYTES`` (document uploads: 20 MiB) before reading."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if _content_length(request) > settings.MAX_REQUEST_BODY_BYTES:
+        limit = settings.MAX_REQUEST_BODY_BYTES
+        if re.match(settings.DOCUMENT_UPLOAD_PATH, request.path_info):
+            limit = settings.DOCUMENT_UPLOAD_MAX_BODY
+        if _content_length(request) > limit:
             return problem_json_response(
                 status_code=413,
                 problem_type="payload-too-large",
                 title=_("Request body too large"),
-                detail=_("Request bodies may be at most 1 MiB."),
+                detail=_("Request bodies may be at most 1 MiB.")
+                if limit == settings.MAX_REQUEST_BODY_BYTES
+                else _("A document may be at most 20 MiB."),
             )
         return self.get_response(request)
 

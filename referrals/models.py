@@ -9,9 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from agencies.fields import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedTextField,
+)
 from agencies.models import Agency, Checkpoint, Urgency
 
 from . import deadlines
+from .document_model import Document, DocumentKind  # noqa: F401  (registered with the app)
 from .workflows import REFERRAL_WORKFLOW, RETURN_WORKFLOW, ReferralStatus, ReturnStatus
 
 ADULT_AGE = 18
@@ -35,22 +42,22 @@ class Subject(models.Model):
     """The person a case is about; it exists only inside its case."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    given_name = models.CharField(max_length=120)
-    family_name = models.CharField(max_length=120, blank=True)
-    name_native = models.CharField(max_length=200, blank=True)
-    aliases = models.JSONField(default=list, blank=True)
+    given_name = EncryptedCharField(max_length=120)
+    family_name = EncryptedCharField(max_length=120, blank=True)
+    name_native = EncryptedCharField(max_length=200, blank=True)
+    aliases = EncryptedJSONField(default=list, blank=True)
     sex = models.CharField(max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
-    birth_date = models.DateField(null=True, blank=True)
+    birth_date = EncryptedDateField(null=True, blank=True)
     # What retention keeps of the birth date once the person's data is pseudonymised.
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     age_estimate = models.PositiveSmallIntegerField(null=True, blank=True)
     is_minor = models.BooleanField(default=False, editable=False)
     nationality_claimed = models.CharField(max_length=2, blank=True)
-    identity_documents = models.JSONField(default=list, blank=True)
-    languages = models.JSONField(default=list, blank=True)
-    home_address = models.JSONField(default=dict, blank=True)
-    family_contact = models.JSONField(default=dict, blank=True)
-    vulnerabilities = models.JSONField(default=list, blank=True)
+    identity_documents = EncryptedJSONField(default=list, blank=True)
+    languages = EncryptedJSONField(default=list, blank=True)
+    home_address = EncryptedJSONField(default=dict, blank=True)
+    family_contact = EncryptedJSONField(default=dict, blank=True)
+    vulnerabilities = EncryptedJSONField(default=list, blank=True)
     consent_status = models.CharField(
         max_length=16, choices=ConsentStatus.choices, default=ConsentStatus.NOT_ASKED
     )
@@ -189,10 +196,10 @@ class ReferralNotice(Case):
 
     category = models.CharField(max_length=32, choices=ReferralCategory.choices)
     exploitation_types = models.JSONField(default=list, blank=True)
-    summary = models.TextField(blank=True)
+    summary = EncryptedTextField(blank=True)
     requested_actions = models.JSONField(default=list, blank=True)
     identified_on = models.DateField()
-    identified_place = models.CharField(max_length=200, blank=True)
+    identified_place = EncryptedCharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT
     )
@@ -204,10 +211,10 @@ class ReferralNotice(Case):
     closed_at = models.DateTimeField(null=True, blank=True)
     acknowledge_due_at = models.DateTimeField(null=True, blank=True)
     respond_due_at = models.DateTimeField(null=True, blank=True)
-    focal_point = models.CharField(max_length=200, blank=True)
-    rejection_reason = models.TextField(blank=True)
-    withdrawal_reason = models.TextField(blank=True)
-    outcome = models.TextField(blank=True)
+    focal_point = EncryptedCharField(max_length=200, blank=True)
+    rejection_reason = EncryptedTextField(blank=True)
+    withdrawal_reason = EncryptedTextField(blank=True)
+    outcome = EncryptedTextField(blank=True)
 
     class Meta:
         permissions = case_permissions("referralnotice", "referral notice")
@@ -249,14 +256,14 @@ class ReturnRequest(Case):
     handed_over_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     verification_due_at = models.DateTimeField(null=True, blank=True)
-    verification = models.JSONField(default=dict, blank=True)
+    verification = EncryptedJSONField(default=dict, blank=True)
     scheduled_date = models.DateField(null=True, blank=True)
     checkpoint = models.ForeignKey(
         Checkpoint, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    handover = models.JSONField(default=dict, blank=True)
-    rejection_reason = models.TextField(blank=True)
-    cancellation_reason = models.TextField(blank=True)
+    handover = EncryptedJSONField(default=dict, blank=True)
+    rejection_reason = EncryptedTextField(blank=True)
+    cancellation_reason = EncryptedTextField(blank=True)
 
     class Meta:
         permissions = case_permissions("returnrequest", "return request")
@@ -292,7 +299,7 @@ class CaseMessage(models.Model):
     author_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     author_on_behalf_of = models.CharField(max_length=128, blank=True)
-    body = models.TextField()
+    body = EncryptedTextField()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

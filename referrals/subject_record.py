@@ -10,6 +10,7 @@ from agencies.roles import Role
 from .models import ConsentChange, ReferralNotice
 from .selectors import messages_of, shares_of
 from .serializers import ConsentChangeSerializer, ReferralSerializer, ReturnSerializer
+from .services.documents import documents_of
 from .services.retention import retention_years_between, years_shifted
 
 # The roles of a party's agency that answer a subject access request.
@@ -28,9 +29,20 @@ def may_export_record(caller: Caller, case) -> bool:
 
 
 def case_documents_listed(case) -> list[dict]:
-    """The documents held on the case (kind, size, dates). Merge point: documents of issue 13
-    (items 1 and 2) are not on this branch; their metadata is listed from here once they land."""
-    return []
+    """The documents held on the case: kind, name, type, size, who added them and when."""
+    return [
+        {
+            "id": str(document.pk),
+            "kind": document.kind,
+            "file_name": document.file_name,
+            "description": document.description,
+            "content_type": document.content_type,
+            "size": document.size,
+            "uploaded_by_agency": document.uploaded_by_agency.code,
+            "created_at": document.created_at,
+        }
+        for document in documents_of(case).select_related("uploaded_by_agency")
+    ]
 
 
 def _disclosures(case) -> list[dict]:

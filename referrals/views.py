@@ -15,6 +15,7 @@ from protocol.viewsets import UUID_PATTERN, AuditedListModelMixin, ExchangeViewS
 from . import schema_examples, services  # noqa: F401  (schema_examples registers)
 from .access import cases_visible_to
 from .case_contract import case_action, case_schemas
+from .document_views import DocumentActions
 from .filters import ReferralFilter, ReturnFilter
 from .models import ReferralNotice, ReturnRequest, Share
 from .selectors import messages_of, shares_of
@@ -43,8 +44,8 @@ REFERRAL_AS_READ = as_read_by_role(ReferralSerializer, RedactedReferralSerialize
 RETURN_AS_READ = as_read_by_role(ReturnSerializer, RedactedReturnSerializer)
 
 
-class CaseViewSet(CaseLifeMixin, AuditedListModelMixin, ExchangeViewSet):
-    """What both kinds of case share: visibility, detail, create, draft edits, threads, shares."""
+class CaseViewSet(DocumentActions, CaseLifeMixin, AuditedListModelMixin, ExchangeViewSet):
+    """What both kinds of case share: visibility, detail, create, edits, threads, shares, files."""
 
     model = None
     create_service = None

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from django.db import connection, models
 from psycopg.types.json import Jsonb
 
+from agencies.fields import SealedField
+
 MUST_BE_GIVEN = object()
 
 
@@ -30,7 +32,7 @@ class CopyWriter:
             if not (f.primary_key and isinstance(f, models.AutoField))
         ]
         self.names = [f.attname for f in fields]
-        self.spec = [(f.attname, _default(f), isinstance(f, models.JSONField)) for f in fields]
+        self.spec = [(f.attname, _default(f), _adapter(f)) for f in fields]
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         table = connection.ops.quote_name(model._meta.db_table)
         self.sql = f"COPY {table} ({columns}) FROM STDIN"
@@ -42,12 +44,19 @@ class CopyWriter:
         with connection.cursor() as cursor, cursor.copy(self.sql) as copy:
             for row in rows:
                 values = []
-                for name, default, is_json in self.spec:
+                for name, default, adapt in self.spec:
                     value = row.get(name, default)
                     if value is MUST_BE_GIVEN:
                         raise KeyError(f"{self.model.__name__}.{name} must be given")
-                    values.append(Jsonb(value) if is_json and value is not None else value)
+                    values.append(adapt(value) if adapt and value is not None else value)
                 copy.write_row(values)
+
+
+def _adapter(f: models.Field):
+    """Sealed fields are sealed as the ORM would; JSON goes as jsonb."""
+    if isinstance(f, SealedField):
+        return lambda value: f.get_db_prep_value(value, connection)
+    return Jsonb if isinstance(f, models.JSONField) else None
 
 
 def _default(f: models.Field):

@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from .storage import storage_from_url
+
 env = environ.Env()
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -147,10 +149,24 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Case documents (sealed before they are stored): files under var/documents/ on the embedded
+# default; S3-compatible object storage with STORAGE_URL=s3://bucket?endpoint_url=...&region=...
+STORAGE_URL = env.str("STORAGE_URL", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": storage_from_url(STORAGE_URL, VAR_DIR / "documents"),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+DOCUMENTS_PER_CASE = 100
+# Uploads stream to a sealed spool; their body may hold a whole document and its form fields.
+DOCUMENT_UPLOAD_PATH = r"^/api/v1/(referrals|returns)/[0-9a-fA-F-]{36}/documents/$"
+DOCUMENT_UPLOAD_MAX_BODY = DOCUMENT_MAX_BYTES + 64 * 1024
+
+# The key ring (agencies/keyring.py): comma-separated ``id:base64(32 bytes)``, the active key
+# first; the others only open what they sealed until `manage.py rotate_keys` has re-sealed it.
+# Unset: one key derived from SECRET_KEY (embedded default and tests; production requires it).
+ENCRYPTION_KEYS = env.str("ENCRYPTION_KEYS", default="")
 WHITENOISE_USE_FINDERS = True
 
 # Request bodies over 1 MiB are refused with 413 before they are read.
@@ -237,6 +253,7 @@ SPECTACULAR_SETTINGS = {
         "ReturnActionEnum": "referrals.workflows.RETURN_ACTIONS",
         "EventTypeEnum": "exchange.events.EVENT_TYPE_CHOICES",
         "EventSubscriptionEnum": "exchange.events.SUBSCRIBABLE_CHOICES",
+        "DocumentKindEnum": "referrals.models.DocumentKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -18,3 +18,8 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+if not ENCRYPTION_KEYS:  # noqa: F405
+    raise environ.ImproperlyConfigured(  # noqa: F405
+        "ENCRYPTION_KEYS must be set in production: id:base64(32 bytes), the active key first."
+    )

@@ -11,6 +11,7 @@ from exchange.audit import audit_record
 
 from ..models import CaseMessage, ReferralNotice, ReturnRequest, Subject
 from .common import record_change
+from .documents import case_documents_erase
 
 CASE_MODELS = (ReferralNotice, ReturnRequest)
 # Free texts of a case that may name or describe the person: emptied with the subject.
@@ -83,15 +84,6 @@ def pseudonymised_subject_fields(subject: Subject) -> dict:
         "family_contact": {},
         "vulnerabilities": [],
     }
-
-
-def case_documents_erase(case) -> int:
-    """Delete the case's documents and their stored files; returns how many.
-
-    Merge point: the documents of issue 13 (items 1 and 2) are not on this branch; the
-    documents service's deletion is called from here once they land.
-    """
-    return 0
 
 
 def _case_pseudonymise(case, now: datetime) -> None:
