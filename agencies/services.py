@@ -80,7 +80,7 @@ def agency_create(
     name_local: str = "",
     language: str = "en",
     notification_email: str = "",
-    audit_scope: str = AuditScope.COUNTRY,
+    audit_scope: str = AuditScope.AGENCY,
 ) -> Agency:
     """Create an agency and the auth group that holds its object permissions."""
     agency = Agency(

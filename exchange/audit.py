@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from agencies.authentication import Caller, caller_of
 from agencies.models import Agency
-from agencies.selectors import audit_reach
+from agencies.selectors import audit_reach, parties_in_reach
 from protocol.context import current_request_id
 from protocol.counters import counter_next
 from protocol.models import Counter
@@ -234,7 +234,11 @@ def audit_events_visible_to(caller: Caller) -> models.QuerySet[AuditEvent]:
     reach = audit_reach(caller.agency)
     if reach is None:
         return events
-    return events.filter(sequence__in=audit_sequences_concerning(**reach))
+    return events.filter(
+        sequence__in=AuditEventAgency.objects.filter(parties_in_reach(reach, "agency")).values(
+            "audit_event_id"
+        )
+    )
 
 
 def audit_sequences_concerning(**party) -> models.QuerySet:
