@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from agencies.serializers import StrictJsonMixin
+from agencies.serializers import StrictJsonMixin, secret_note
 
 from .events import MAX_SUBSCRIPTIONS, SUBSCRIBABLE
 from .models import AuditEvent, Delivery, Event, WebhookEndpoint
@@ -57,16 +57,20 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
 
 class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
-    """An endpoint as created or rotated: the only time its secret is shown."""
+    """An endpoint as created or rotated: the only time its secret is shown (null on a replay)."""
 
     secret = serializers.SerializerMethodField()
+    secret_note = serializers.SerializerMethodField()
 
     class Meta(WebhookEndpointSerializer.Meta):
-        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret", "secret_note"]
         read_only_fields = fields
 
-    def get_secret(self, obj) -> str:
-        return self.context["secret"]
+    def get_secret(self, obj) -> str | None:
+        return self.context.get("secret")
+
+    def get_secret_note(self, obj) -> str | None:
+        return secret_note(self.context.get("secret"))
 
 
 def _event_types_field(**kwargs):

@@ -80,17 +80,34 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         self.kwargs["pk"] = str(case_id)
         return self._detail_response(self.get_object(), status_code)
 
+    def _created_response(self, case_id):
+        response = self._reloaded_response(case_id, status.HTTP_201_CREATED)
+        response["Location"] = self.model.api_path.format(case_id)
+        return response
+
+    def replay_created(self, request, case_id):
+        return self._created_response(case_id)
+
+    def replay_case(self, request, case_id):
+        return self._reloaded_response(case_id)
+
+    def replay_message(self, request, message_id):
+        message = get_object_or_404(messages_of(self.get_object()), pk=message_id)
+        return Response(MessageSerializer(message).data)
+
+    def replay_share(self, request, share_id):
+        share = get_object_or_404(shares_of(self.get_object()), pk=share_id)
+        return Response(ShareSerializer(share).data)
+
     def retrieve(self, request, pk=None):
         case = self.get_object()
         self.audit_read(case)
         return self._detail_response(case)
 
-    @idempotent
+    @idempotent("replay_created")
     def create(self, request):
         case = self.create_service(actor=self.caller, **self._write_data())
-        response = self._reloaded_response(case.pk, status.HTTP_201_CREATED)
-        response["Location"] = self.model.api_path.format(case.pk)
-        return response
+        return self._created_response(case.pk)
 
     def partial_update(self, request, pk=None):
         services.case_update(
@@ -141,7 +158,7 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
     @messages.mapping.post
-    @idempotent
+    @idempotent("replay_message")
     def post_message(self, request, pk=None):
         case = self.get_object()
         payload = MessageSerializer(data=request.data)
@@ -165,7 +182,7 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
     @shares.mapping.post
-    @idempotent
+    @idempotent("replay_share")
     def post_share(self, request, pk=None):
         case = self.get_object()
         payload = ShareSerializer(data=request.data)
@@ -193,7 +210,7 @@ def _case_action(service, payload=None, summary: str = ""):
     """An action endpoint: POST {id}/{action}/ calling one service."""
 
     @extend_schema(request=payload, parameters=ACTION_PARAMETERS, summary=summary)
-    @idempotent
+    @idempotent("replay_case")
     def handler(self, request, pk=None):
         return self._act(service, payload)
 
