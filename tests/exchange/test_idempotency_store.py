@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from exchange.models import IdempotencyKey
+from protocol.models import IdempotencyKey
 
 from ..factories import AgencyFactory, AgreementFactory
 
