@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
@@ -103,11 +104,18 @@ def agency_create(
 
 @transaction.atomic
 def agency_update(*, actor: Caller | None, agency: Agency, **fields) -> Agency:
-    """Change an agency's directory entry; its code and group never change."""
+    """Change an agency's directory entry; its code and group never change.
+
+    Deactivating it ends its people's sessions and its clients' tokens at once: on
+    reactivation they sign in and ask for tokens again. Its deliveries stop at the dispatcher.
+    """
+    was_active = Agency.objects.filter(pk=agency.pk).values_list("is_active", flat=True).get()
     for name, value in fields.items():
         setattr(agency, name, value)
     agency.full_clean(exclude=["group"])
     agency.save()
+    if was_active and not agency.is_active:
+        _agency_access_end(agency)
     if fields:
         _audit_access_change(
             actor,
@@ -273,6 +281,32 @@ def api_client_create(
 def _drop_tokens(client: ApiClient) -> None:
     RefreshToken.objects.filter(application=client.application).delete()
     AccessToken.objects.filter(application=client.application).delete()
+
+
+def _agency_access_end(agency: Agency) -> None:
+    """End every session of the agency's people and every token of its API clients."""
+    applications = ApiClient.objects.filter(agency=agency).values("application_id")
+    RefreshToken.objects.filter(application__in=applications).delete()
+    AccessToken.objects.filter(application__in=applications).delete()
+    sessions_end(
+        user_ids=Membership.objects.filter(agency=agency).values_list("user_id", flat=True)
+    )
+
+
+def sessions_end(*, user_ids) -> int:
+    """Delete the stored sessions of these users; returns how many ended.
+
+    Sessions are stored in the database (the default engine): each live one is decoded once.
+    Whatever engine is used, ``may_sign_in`` refuses a session of an inactive agency.
+    """
+    wanted = {str(pk) for pk in user_ids}
+    ended = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) in wanted
+    ]
+    Session.objects.filter(session_key__in=ended).delete()
+    return len(ended)
 
 
 @transaction.atomic
