@@ -181,9 +181,18 @@ def audit_record(
 
 
 def audit_request_denied(
-    request, *, status_code: int, object_type: str = "", object_id=None
+    request,
+    *,
+    status_code: int,
+    object_type: str = "",
+    object_id=None,
+    agencies: Iterable[Agency] = (),
 ) -> AuditEvent:
-    """Record a refused request (401, 403, 404): who asked, as far as known, and what for."""
+    """Record a refused request (401, 403, 404): who asked, as far as known, and what for.
+
+    ``agencies`` are those the named object concerns (a case's parties), so that their
+    auditors see the refused access too, not only the auditors of the agency that asked.
+    """
     caller = None if status_code == 401 else caller_of(request)
     event = _unsaved(
         caller,
@@ -201,7 +210,7 @@ def audit_request_denied(
         # The service user's membership was read with the token: the client's own agency.
         event.agency = client.service_user.membership.agency if client else None
         event.on_behalf_of = getattr(request, "on_behalf_of", None) or ""
-    return _append(event, ())
+    return _append(event, agencies)
 
 
 def audit_admin_login(request, *, succeeded: bool, status_code: int) -> AuditEvent:

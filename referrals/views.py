@@ -14,7 +14,7 @@ from . import services
 from .access import cases_visible_to
 from .filters import ReferralFilter, ReturnFilter
 from .models import ReferralNotice, ReturnRequest, Share
-from .selectors import messages_of, shares_of
+from .selectors import case_agencies, messages_of, shares_of
 from .serializers import (
     ConfirmHandoverSerializer,
     FocalPointSerializer,
@@ -70,6 +70,15 @@ class CaseViewSet(AuditedListModelMixin, ExchangeViewSet):
     def audit_agencies(self, case):
         """The parties of the case (the reader's own agency is always added by the trail)."""
         return [case.sender_agency, case.recipient_agency]
+
+    def denied_agencies(self, case_id):
+        """A refused access to an existing case concerns its parties (a draft: its sender)."""
+        case = (
+            self.model.objects.select_related("sender_agency", "recipient_agency")
+            .filter(pk=case_id)
+            .first()
+        )
+        return case_agencies(case) if case else ()
 
     def _detail_response(self, case, status_code=status.HTTP_200_OK):
         response = Response(self.get_serializer(case).data, status=status_code)
