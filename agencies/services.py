@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from guardian.utils import get_group_obj_perms_model
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AccessToken, Application, RefreshToken
@@ -26,6 +27,7 @@ from .roles import Role
 from .selectors import permission_id, role_permissions
 
 User = get_user_model()
+USERNAME_MAX_LENGTH = 150
 
 # The scopes an API client of each role may hold: the role still decides every action.
 ROLE_SCOPES = {
@@ -154,6 +156,32 @@ def membership_create(
     return membership
 
 
+def member_username(agency: Agency, username: str) -> str:
+    """The username of a member an agency admin creates, in the agency's namespace:
+    ``name@<code>``. Only names of its own namespace can collide, so a refusal never tells an
+    agency that a name exists in another one."""
+    namespace = agency.code.lower()
+    name, at, suffix = username.rpartition("@")
+    if not at:
+        name = username
+    elif suffix.lower() != namespace:
+        raise ValidationError(
+            {
+                "username": _("A username of your agency ends with @%(namespace)s.")
+                % {"namespace": namespace}
+            }
+        )
+    qualified = f"{name}@{namespace}"
+    if not name or len(qualified) > USERNAME_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "username": _("A name of 1 to %(n)s characters before @%(namespace)s.")
+                % {"n": USERNAME_MAX_LENGTH - len(namespace) - 1, "namespace": namespace}
+            }
+        )
+    return qualified
+
+
 @transaction.atomic
 def member_create(
     *,
@@ -166,9 +194,15 @@ def member_create(
     last_name: str = "",
     password: str | None = None,
 ) -> Membership:
-    """Create a person's login in an agency; admins also get the admin site."""
+    """Create a person's login in an agency; admins also get the admin site.
+
+    An agency admin's members are named in the agency's namespace (``member_username``);
+    platform operators (no actor, or a superuser) name logins freely.
+    """
+    if actor is not None and not actor.user.is_superuser:
+        username = member_username(agency, username)
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": "This username is taken."})
+        raise ValidationError({"username": _("This username is taken.")})
     user = User(
         username=username,
         email=email,
