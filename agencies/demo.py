@@ -34,6 +34,7 @@ AGENCIES = [
         "country": "KH",
         "kind": "oversight",
         "language": "km",
+        "audit_scope": "country",  # the national oversight body
     },
     {
         "code": "TH-MSDHS",

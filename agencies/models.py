@@ -45,8 +45,9 @@ class AgencyKind(models.TextChoices):
 
 
 class AuditScope(models.TextChoices):
-    """Whose audit events an agency's auditors see."""
+    """Which exchanges an agency's auditors oversee; only platform operators set it."""
 
+    AGENCY = "agency", _("Exchanges in which the agency itself takes part")
     COUNTRY = "country", _("Exchanges in which an agency of its country takes part")
     ALL = "all", _("Every exchange (international oversight)")
 
@@ -83,7 +84,7 @@ class Agency(models.Model):
     notification_email = models.EmailField(blank=True)
     is_active = models.BooleanField(default=True)
     audit_scope = models.CharField(
-        max_length=8, choices=AuditScope.choices, default=AuditScope.COUNTRY
+        max_length=8, choices=AuditScope.choices, default=AuditScope.AGENCY
     )
     group = models.OneToOneField(
         Group, on_delete=models.PROTECT, related_name="agency", editable=False

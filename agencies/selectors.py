@@ -124,7 +124,9 @@ def audit_reach(agency: Agency) -> dict | None:
     """
     if agency.audit_scope == AuditScope.ALL:
         return None
-    return {"country": agency.country}
+    if agency.audit_scope == AuditScope.COUNTRY:
+        return {"country": agency.country}
+    return {"pk": agency.pk}  # the default, and any scope not known: its own exchanges only
 
 
 def parties_in_reach(reach: dict | None, *parties: str) -> Q:

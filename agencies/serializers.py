@@ -144,14 +144,28 @@ class ApiClientCreateSerializer(StrictSerializer):
     )
 
 
+SECRET_SHOWN_ONCE = _(
+    "The secret was shown once, in the answer to the first request; rotate it for a new one."
+)
+
+
+def secret_note(secret: str | None) -> str | None:
+    """What a repeated request is told instead of the secret it does not see again."""
+    return None if secret else str(SECRET_SHOWN_ONCE)
+
+
 class ApiClientWithSecretSerializer(ApiClientSerializer):
-    """A client as created or rotated: the only time its secret is shown."""
+    """A client as created or rotated: the only time its secret is shown (null on a replay)."""
 
     client_secret = serializers.SerializerMethodField()
+    secret_note = serializers.SerializerMethodField()
 
     class Meta(ApiClientSerializer.Meta):
-        fields = [*ApiClientSerializer.Meta.fields, "client_secret"]
+        fields = [*ApiClientSerializer.Meta.fields, "client_secret", "secret_note"]
         read_only_fields = fields
 
-    def get_client_secret(self, obj) -> str:
-        return self.context["client_secret"]
+    def get_client_secret(self, obj) -> str | None:
+        return self.context.get("client_secret")
+
+    def get_secret_note(self, obj) -> str | None:
+        return secret_note(self.context.get("client_secret"))

@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
@@ -26,6 +27,7 @@ from .roles import Role
 from .selectors import permission_id, role_permissions
 
 User = get_user_model()
+USERNAME_MAX_LENGTH = 150
 
 # The scopes an API client of each role may hold: the role still decides every action.
 ROLE_SCOPES = {
@@ -81,7 +83,7 @@ def agency_create(
     name_local: str = "",
     language: str = "en",
     notification_email: str = "",
-    audit_scope: str = AuditScope.COUNTRY,
+    audit_scope: str = AuditScope.AGENCY,
 ) -> Agency:
     """Create an agency and the auth group that holds its object permissions."""
     agency = Agency(
@@ -104,11 +106,18 @@ def agency_create(
 
 @transaction.atomic
 def agency_update(*, actor: Caller | None, agency: Agency, **fields) -> Agency:
-    """Change an agency's directory entry; its code and group never change."""
+    """Change an agency's directory entry; its code and group never change.
+
+    Deactivating it ends its people's sessions and its clients' tokens at once: on
+    reactivation they sign in and ask for tokens again. Its deliveries stop at the dispatcher.
+    """
+    was_active = Agency.objects.filter(pk=agency.pk).values_list("is_active", flat=True).get()
     for name, value in fields.items():
         setattr(agency, name, value)
     agency.full_clean(exclude=["group"])
     agency.save()
+    if was_active and not agency.is_active:
+        _agency_access_end(agency)
     if fields:
         _audit_access_change(
             actor,
@@ -147,6 +156,32 @@ def membership_create(
     return membership
 
 
+def member_username(agency: Agency, username: str) -> str:
+    """The username of a member an agency admin creates, in the agency's namespace:
+    ``name@<code>``. Only names of its own namespace can collide, so a refusal never tells an
+    agency that a name exists in another one."""
+    namespace = agency.code.lower()
+    name, at, suffix = username.rpartition("@")
+    if not at:
+        name = username
+    elif suffix.lower() != namespace:
+        raise ValidationError(
+            {
+                "username": _("A username of your agency ends with @%(namespace)s.")
+                % {"namespace": namespace}
+            }
+        )
+    qualified = f"{name}@{namespace}"
+    if not name or len(qualified) > USERNAME_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "username": _("A name of 1 to %(n)s characters before @%(namespace)s.")
+                % {"n": USERNAME_MAX_LENGTH - len(namespace) - 1, "namespace": namespace}
+            }
+        )
+    return qualified
+
+
 @transaction.atomic
 def member_create(
     *,
@@ -159,7 +194,13 @@ def member_create(
     last_name: str = "",
     password: str | None = None,
 ) -> Membership:
-    """Create a person's login in an agency; admins also get the admin site."""
+    """Create a person's login in an agency; admins also get the admin site.
+
+    An agency admin's members are named in the agency's namespace (``member_username``);
+    platform operators (no actor, or a superuser) name logins freely.
+    """
+    if actor is not None and not actor.user.is_superuser:
+        username = member_username(agency, username)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This username is taken.")})
     user = User(
@@ -276,6 +317,32 @@ def api_client_create(
 def _drop_tokens(client: ApiClient) -> None:
     RefreshToken.objects.filter(application=client.application).delete()
     AccessToken.objects.filter(application=client.application).delete()
+
+
+def _agency_access_end(agency: Agency) -> None:
+    """End every session of the agency's people and every token of its API clients."""
+    applications = ApiClient.objects.filter(agency=agency).values("application_id")
+    RefreshToken.objects.filter(application__in=applications).delete()
+    AccessToken.objects.filter(application__in=applications).delete()
+    sessions_end(
+        user_ids=Membership.objects.filter(agency=agency).values_list("user_id", flat=True)
+    )
+
+
+def sessions_end(*, user_ids) -> int:
+    """Delete the stored sessions of these users; returns how many ended.
+
+    Sessions are stored in the database (the default engine): each live one is decoded once.
+    Whatever engine is used, ``may_sign_in`` refuses a session of an inactive agency.
+    """
+    wanted = {str(pk) for pk in user_ids}
+    ended = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) in wanted
+    ]
+    Session.objects.filter(session_key__in=ended).delete()
+    return len(ended)
 
 
 @transaction.atomic

@@ -171,12 +171,16 @@ class MemberViewSet(AuditedListModelMixin, AgencyAdminViewSet):
     def get_object(self):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
+    def replay_member(self, request, membership_id):
+        membership = get_object_or_404(self.get_queryset(), pk=membership_id)
+        return with_etag(Response(MemberSerializer(membership).data), membership)
+
     @extend_schema(
         request=MemberCreateSerializer,
         responses={201: MemberSerializer},
         parameters=[IDEMPOTENCY_KEY],
     )
-    @idempotent
+    @idempotent("replay_member")
     def create(self, request):
         serializer = MemberCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -258,13 +262,22 @@ class ApiClientViewSet(AuditedListModelMixin, AgencyAdminViewSet):
         self.audit_read(client)
         return Response(ApiClientSerializer(client).data)
 
+    def replay_client(self, request, client_id):
+        client = get_object_or_404(self.get_queryset(), pk=client_id)
+        return Response(ApiClientSerializer(client).data)
+
+    def replay_client_secret(self, request, client_id):
+        """The client as the first answer showed it, but its secret is never shown again."""
+        client = get_object_or_404(self.get_queryset(), pk=client_id)
+        return Response(ApiClientWithSecretSerializer(client).data)
+
     @extend_schema(
         request=ApiClientCreateSerializer,
         responses={201: ApiClientWithSecretSerializer},
         parameters=[IDEMPOTENCY_KEY],
         summary="Register a partner system; the secret is shown once",
     )
-    @idempotent
+    @idempotent("replay_client_secret")
     def create(self, request):
         serializer = ApiClientCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -278,7 +291,7 @@ class ApiClientViewSet(AuditedListModelMixin, AgencyAdminViewSet):
         request=None, responses=ApiClientWithSecretSerializer, parameters=[IDEMPOTENCY_KEY]
     )
     @action(detail=True, methods=["post"])
-    @idempotent
+    @idempotent("replay_client_secret")
     def rotate(self, request, pk=None):
         """Issue a new secret (shown once) and end the client's current tokens."""
         client, secret = services.api_client_rotate_secret(
@@ -290,7 +303,7 @@ class ApiClientViewSet(AuditedListModelMixin, AgencyAdminViewSet):
 
     @extend_schema(request=None, responses=ApiClientSerializer, parameters=[IDEMPOTENCY_KEY])
     @action(detail=True, methods=["post"])
-    @idempotent
+    @idempotent("replay_client")
     def revoke(self, request, pk=None):
         """Stop the client at once: its tokens stop working and it gets no new ones."""
         client = services.api_client_revoke(actor=self.caller, client=self.get_object())

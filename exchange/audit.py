@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from agencies.authentication import Caller, caller_of
 from agencies.models import Agency
-from agencies.selectors import audit_reach
+from agencies.selectors import audit_reach, parties_in_reach
 from protocol.context import current_request_id
 from protocol.counters import counter_next
 from protocol.models import Counter
@@ -181,9 +181,18 @@ def audit_record(
 
 
 def audit_request_denied(
-    request, *, status_code: int, object_type: str = "", object_id=None
+    request,
+    *,
+    status_code: int,
+    object_type: str = "",
+    object_id=None,
+    agencies: Iterable[Agency] = (),
 ) -> AuditEvent:
-    """Record a refused request (401, 403, 404): who asked, as far as known, and what for."""
+    """Record a refused request (401, 403, 404): who asked, as far as known, and what for.
+
+    ``agencies`` are those the named object concerns (a case's parties), so that their
+    auditors see the refused access too, not only the auditors of the agency that asked.
+    """
     caller = None if status_code == 401 else caller_of(request)
     event = _unsaved(
         caller,
@@ -201,7 +210,7 @@ def audit_request_denied(
         # The service user's membership was read with the token: the client's own agency.
         event.agency = client.service_user.membership.agency if client else None
         event.on_behalf_of = getattr(request, "on_behalf_of", None) or ""
-    return _append(event, ())
+    return _append(event, agencies)
 
 
 def audit_admin_login(request, *, succeeded: bool, status_code: int) -> AuditEvent:
@@ -234,7 +243,11 @@ def audit_events_visible_to(caller: Caller) -> models.QuerySet[AuditEvent]:
     reach = audit_reach(caller.agency)
     if reach is None:
         return events
-    return events.filter(sequence__in=audit_sequences_concerning(**reach))
+    return events.filter(
+        sequence__in=AuditEventAgency.objects.filter(parties_in_reach(reach, "agency")).values(
+            "audit_event_id"
+        )
+    )
 
 
 def audit_sequences_concerning(**party) -> models.QuerySet:

@@ -247,7 +247,10 @@ def delivery_attempt(*, delivery_id: uuid.UUID) -> Delivery | None:
     if delivery is None:
         return None
     try:
-        if delivery.channel == Delivery.Channel.WEBHOOK:
+        if not delivery.agency.is_active:
+            # A deactivated agency receives nothing, by any channel, until it is active again.
+            outcome = AttemptOutcome(permanent=True, error="The agency is not active.")
+        elif delivery.channel == Delivery.Channel.WEBHOOK:
             outcome = webhook_send(delivery)
         else:
             outcome = email_send(delivery)

@@ -133,8 +133,6 @@ def event_email(*, delivery: Delivery, to: list[str], cc: list[str]) -> EmailMul
 def email_send(delivery: Delivery) -> AttemptOutcome:
     """Send one notification; the outcome, never an exception."""
     agency = delivery.agency
-    if not agency.is_active:
-        return AttemptOutcome(permanent=True, error="The agency is not active.")
     to, cc = email_addresses(delivery.event, agency)
     if not to:
         return AttemptOutcome(permanent=True, error="The agency has no notification address.")

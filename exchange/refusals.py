@@ -62,16 +62,23 @@ def refusal_record(
             )
 
 
-def request_denied_record(request, *, status_code: int, object_type: str = "", object_id=None):
+def request_denied_record(
+    request, *, status_code: int, object_type: str = "", object_id=None, agencies=()
+):
     """The recorder of refused requests the protocol layer calls: a refusal before anyone was
-    authenticated (401, 429) is bounded per source and minute, a caller's refusal gets its row."""
+    authenticated (401, 429) is bounded per source and minute, a caller's refusal gets its row,
+    which also concerns ``agencies`` (the parties of the case it named)."""
     if status_code in (401, 429):
         refusal_record(
             request, status_code=status_code, object_type=object_type, object_id=object_id
         )
     else:
         audit_request_denied(
-            request, status_code=status_code, object_type=object_type, object_id=object_id
+            request,
+            status_code=status_code,
+            object_type=object_type,
+            object_id=object_id,
+            agencies=agencies,
         )
 
 

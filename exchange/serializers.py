@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agencies.serializers import secret_note
 from protocol.serializers import StrictSerializer
 
 from .events import EVENT_TYPES, MAX_SUBSCRIPTIONS, SUBSCRIBABLE
@@ -84,16 +85,20 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
 
 class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
-    """An endpoint as created or rotated: the only time its secret is shown."""
+    """An endpoint as created or rotated: the only time its secret is shown (null on a replay)."""
 
     secret = serializers.SerializerMethodField()
+    secret_note = serializers.SerializerMethodField()
 
     class Meta(WebhookEndpointSerializer.Meta):
-        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret", "secret_note"]
         read_only_fields = fields
 
-    def get_secret(self, obj) -> str:
-        return self.context["secret"]
+    def get_secret(self, obj) -> str | None:
+        return self.context.get("secret")
+
+    def get_secret_note(self, obj) -> str | None:
+        return secret_note(self.context.get("secret"))
 
 
 def _event_types_field(**kwargs):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
 from protocol.counters import counter_next
-from protocol.problems import DeliveryInProgress, EndpointDisabled
+from protocol.problems import Conflict, DeliveryInProgress, EndpointDisabled
 
 from .audit import (
     CHECKPOINT_EVENT,
@@ -229,10 +229,12 @@ def delivery_redeliver(*, actor, delivery: Delivery) -> Delivery:
     """Send a delivery again now, with the same ``webhook-id`` and a new retry window."""
     delivery = (
         Delivery.objects.select_for_update(of=("self",))
-        .select_related("endpoint")
+        .select_related("endpoint", "agency")
         .get(pk=delivery.pk)
     )
     now = timezone.now()
+    if not delivery.agency.is_active:
+        raise Conflict(_("The agency is not active: it receives no deliveries."))
     if delivery.lease_expires_at and delivery.lease_expires_at > now:
         raise DeliveryInProgress()
     if delivery.endpoint is not None and not delivery.endpoint.is_active:

@@ -156,13 +156,22 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
     def get_object(self):
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
+    def replay_endpoint_secret(self, request, endpoint_id):
+        """The endpoint as the first answer showed it, but its secret is never shown again."""
+        endpoint = get_object_or_404(self.get_queryset(), pk=endpoint_id)
+        return with_etag(Response(WebhookEndpointWithSecretSerializer(endpoint).data), endpoint)
+
+    def replay_delivery(self, request, delivery_id):
+        delivery = get_object_or_404(selectors.deliveries_of(self.caller.agency), pk=delivery_id)
+        return Response(DeliverySerializer(delivery).data)
+
     @extend_schema(
         request=WebhookEndpointCreateSerializer,
         responses={201: WebhookEndpointWithSecretSerializer},
         parameters=[IDEMPOTENCY_KEY],
         summary="Register a webhook endpoint; its signing secret is shown once",
     )
-    @idempotent
+    @idempotent("replay_endpoint_secret")
     def create(self, request):
         serializer = WebhookEndpointCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -205,7 +214,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
         summary="Issue a new signing secret (shown once); the old one signs too for 24 hours",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
+    @idempotent("replay_endpoint_secret")
     def rotate(self, request, pk=None):
         endpoint, secret = services.webhook_endpoint_rotate_secret(
             actor=self.caller, endpoint=self.get_object()
@@ -220,7 +229,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, AgencyAdminViewSet):
         summary="Send a signed webhook.test message to the endpoint",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
+    @idempotent("replay_delivery")
     def test(self, request, pk=None):
         delivery = services.webhook_endpoint_test(actor=self.caller, endpoint=self.get_object())
         return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
@@ -272,6 +281,8 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyAd
             return Delivery.objects.none()
         return selectors.deliveries_of(self.caller.agency)
 
+    replay_delivery = WebhookEndpointViewSet.replay_delivery
+
     @extend_schema(
         request=None,
         responses={202: DeliverySerializer},
@@ -279,7 +290,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyAd
         summary="Send a delivery again now, with the same webhook-id",
     )
     @action(detail=True, methods=["post"])
-    @idempotent
+    @idempotent("replay_delivery")
     def redeliver(self, request, pk=None):
         delivery = get_object_or_404(self.get_queryset(), pk=pk)
         delivery = services.delivery_redeliver(actor=self.caller, delivery=delivery)

@@ -1,7 +1,13 @@
-"""``Idempotency-Key`` on POST: one effect per key and caller, the stored answer on retry."""
+"""``Idempotency-Key`` on POST: one effect per key and caller, the same resource on retry.
+
+The store keeps the request's fingerprint, the status and the id of the resource the request
+acted on, never a response body: a retry is rendered again from the resource as the caller
+may see it now, so neither secrets shown once nor personal data are kept here.
+"""
 
 import functools
 import hashlib
+import hmac
 import json
 import re
 
@@ -20,7 +26,6 @@ from .problems import IdempotencyInFlight, IdempotencyKeyReused, Problem
 HEADER = "Idempotency-Key"
 KEY_PATTERN = re.compile(r"^[!-~]{1,255}$")
 REPLAYED_HEADER = "Idempotent-Replayed"
-KEPT_HEADERS = ("Location", "ETag")
 
 
 class InvalidIdempotencyKey(Problem):
@@ -30,11 +35,13 @@ class InvalidIdempotencyKey(Problem):
 
 
 def _fingerprint(request) -> str:
+    """A keyed digest of the request: equal requests match, and no body can be guessed from it."""
     body = request.data if isinstance(request.data, dict | list) else {}
     canonical = json.dumps(
         [request.method, request.path, body], sort_keys=True, separators=(",", ":"), default=str
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyKey | None:
@@ -65,46 +72,57 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyKey | None:
     raise IdempotencyInFlight()
 
 
-def idempotent(handler):
-    """Decorate a POST handler of a DRF view so that ``Idempotency-Key`` is honoured."""
+def _resource_id(response: Response) -> str:
+    data = response.data
+    return str(data.get("id") or "") if isinstance(data, dict) else ""
 
-    @functools.wraps(handler)
-    def wrapper(self, request, *args, **kwargs):
-        key = request.headers.get(HEADER)
-        if key is None:
-            return handler(self, request, *args, **kwargs)
-        if not KEY_PATTERN.match(key):
-            raise InvalidIdempotencyKey()
-        scope = caller_identity(request)
-        fingerprint = _fingerprint(request)
-        earlier = _claim(scope, key, fingerprint)
-        if earlier is not None:
-            if earlier.request_hash != fingerprint:
-                raise IdempotencyKeyReused()
-            if earlier.state == IdempotencyKey.State.IN_FLIGHT:
-                raise IdempotencyInFlight()
-            response = Response(earlier.response_body, status=earlier.response_status)
-            for name, value in earlier.response_headers.items():
-                response[name] = value
-            response[REPLAYED_HEADER] = "true"
-            return response
-        try:
-            response = handler(self, request, *args, **kwargs)
-        except BaseException:
-            IdempotencyKey.objects.filter(scope=scope, key=key).delete()
-            raise
-        if response.status_code >= 500:
-            IdempotencyKey.objects.filter(scope=scope, key=key).delete()
-            return response
-        IdempotencyKey.objects.filter(scope=scope, key=key).update(
-            state=IdempotencyKey.State.COMPLETED,
-            response_status=response.status_code,
-            response_body=json.loads(json.dumps(response.data, default=str)),
-            response_headers={h: response[h] for h in KEPT_HEADERS if response.has_header(h)},
-        )
-        return response
 
-    return wrapper
+def idempotent(replay: str):
+    """Honour ``Idempotency-Key`` on a POST handler of a DRF view.
+
+    ``replay`` names the view's method ``(request, resource_id) -> Response`` that renders the
+    resource again for a repeat; the first answer's status is kept, and a secret shown once
+    is not shown again.
+    """
+
+    def decorate(handler):
+        @functools.wraps(handler)
+        def wrapper(self, request, *args, **kwargs):
+            key = request.headers.get(HEADER)
+            if key is None:
+                return handler(self, request, *args, **kwargs)
+            if not KEY_PATTERN.match(key):
+                raise InvalidIdempotencyKey()
+            scope = caller_identity(request)
+            fingerprint = _fingerprint(request)
+            earlier = _claim(scope, key, fingerprint)
+            if earlier is not None:
+                if not hmac.compare_digest(earlier.request_hash, fingerprint):
+                    raise IdempotencyKeyReused()
+                if earlier.state == IdempotencyKey.State.IN_FLIGHT:
+                    raise IdempotencyInFlight()
+                response = getattr(self, replay)(request, earlier.resource_id)
+                response.status_code = earlier.response_status
+                response[REPLAYED_HEADER] = "true"
+                return response
+            try:
+                response = handler(self, request, *args, **kwargs)
+            except BaseException:
+                IdempotencyKey.objects.filter(scope=scope, key=key).delete()
+                raise
+            if response.status_code >= 500:
+                IdempotencyKey.objects.filter(scope=scope, key=key).delete()
+                return response
+            IdempotencyKey.objects.filter(scope=scope, key=key).update(
+                state=IdempotencyKey.State.COMPLETED,
+                response_status=response.status_code,
+                resource_id=_resource_id(response),
+            )
+            return response
+
+        return wrapper
+
+    return decorate
 
 
 def idempotency_keys_purge() -> int:
@@ -118,6 +136,7 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     pattern=KEY_PATTERN.pattern,
-    description="Retry-safe key: a repeat with the same body returns the stored response "
-    "(kept 24 hours) with Idempotent-Replayed: true.",
+    description="Retry-safe key (kept 24 hours): a repeat with the same body answers with the "
+    "first answer's status and the resource as it is now, Idempotent-Replayed: true; a secret "
+    "shown once is not shown again.",
 )

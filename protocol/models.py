@@ -17,7 +17,11 @@ class Counter(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """A POST remembered by (caller, key) for 24 hours so a retry gets the same answer."""
+    """A POST remembered by (caller, key) for 24 hours so a retry has the same effect.
+
+    Only a keyed fingerprint of the request, the status and the resource's id are kept: no
+    response body, so no secret and no personal data.
+    """
 
     class State(models.TextChoices):
         IN_FLIGHT = "in_flight"
@@ -28,8 +32,7 @@ class IdempotencyKey(models.Model):
     request_hash = models.CharField(max_length=64)
     state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
     response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
-    response_headers = models.JSONField(default=dict)
+    resource_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
 

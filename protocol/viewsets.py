@@ -37,6 +37,11 @@ class CallerAccess:
         """Agencies besides the caller's that an object concerns; case views name its parties."""
         return ()
 
+    def denied_agencies(self, object_id) -> Iterable:
+        """Agencies an existing object named by a refused request concerns (their auditors see
+        the refusal); case views name the case's parties."""
+        return ()
+
     def audit_read(self, obj, action: str = "read") -> None:
         """Record that the caller was shown one object (or a part of it, such as its thread)."""
         audit_recorder()(
@@ -70,11 +75,13 @@ class CallerAccess:
         response = super().handle_exception(exc)
         if self.audit_denials and response.status_code in DENIED_STATUSES:
             lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", "pk")
+            object_id = self.kwargs.get(lookup)
             denial_recorder()(
                 self.request,
                 status_code=response.status_code,
                 object_type=self.audit_object_type,
-                object_id=self.kwargs.get(lookup),
+                object_id=object_id,
+                agencies=self.denied_agencies(object_id) if object_id else (),
             )
         return response
 

@@ -16,7 +16,7 @@ def case_action(service, payload=None, *, summary: str, description: str, **kwar
     ``kwargs``, where drf-spectacular keeps what an inner ``extend_schema`` declared.
     """
 
-    @idempotent
+    @idempotent("replay_case")
     def handler(self, request, pk=None):
         return self._act(service, payload)
 

@@ -5,7 +5,8 @@ from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 
 from agencies.authentication import caller_of
-from agencies.models import Agency, Country, Urgency
+from agencies.models import Country, Urgency
+from agencies.selectors import agencies_directory
 from protocol.filters import (
     NON_EMPTY_STRING,
     NonEmptyCharFilter,
@@ -30,7 +31,7 @@ class CaseFilter(StrictFilterSet):
         help_text="incoming: sent to your agency; outgoing: sent by it.",
     )
     counterpart = AgencyCodeFilter(
-        queryset=Agency.objects.all(),
+        queryset=agencies_directory(),  # as the directory: an inactive agency's code is unknown
         to_field_name="code",
         method="filter_counterpart",
         help_text="The other agency's code.",

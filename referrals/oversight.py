@@ -162,6 +162,6 @@ def oversight_page(request):
                 "window": query.validated_data if valid else {},
                 "countries": Country.choices,
                 "country": request.GET.get("country", ""),
-                "scope": (audit_reach(caller.agency) or {}).get("country"),
+                "reach": audit_reach(caller.agency),
             },
         )

@@ -18,7 +18,7 @@ from .case_contract import case_action, case_schemas
 from .document_views import DocumentActions
 from .filters import ReferralFilter, ReturnFilter
 from .models import ReferralNotice, ReturnRequest, Share
-from .selectors import messages_of, shares_of
+from .selectors import case_agencies, messages_of, shares_of
 from .serializers import (
     ConfirmHandoverSerializer,
     FocalPointSerializer,
@@ -79,6 +79,15 @@ class CaseViewSet(DocumentActions, CaseLifeMixin, AuditedListModelMixin, Exchang
         """The parties of the case (the reader's own agency is always added by the trail)."""
         return [case.sender_agency, case.recipient_agency]
 
+    def denied_agencies(self, case_id):
+        """A refused access to an existing case concerns its parties (a draft: its sender)."""
+        case = (
+            self.model.objects.select_related("sender_agency", "recipient_agency")
+            .filter(pk=case_id)
+            .first()
+        )
+        return case_agencies(case) if case else ()
+
     def _detail_response(self, case, status_code=status.HTTP_200_OK):
         response = Response(self.get_serializer(case).data, status=status_code)
         return with_etag(response, case)
@@ -88,17 +97,34 @@ class CaseViewSet(DocumentActions, CaseLifeMixin, AuditedListModelMixin, Exchang
         self.kwargs["pk"] = str(case_id)
         return self._detail_response(self.get_object(), status_code)
 
+    def _created_response(self, case_id):
+        response = self._reloaded_response(case_id, status.HTTP_201_CREATED)
+        response["Location"] = self.model.api_path.format(case_id)
+        return response
+
+    def replay_created(self, request, case_id):
+        return self._created_response(case_id)
+
+    def replay_case(self, request, case_id):
+        return self._reloaded_response(case_id)
+
+    def replay_message(self, request, message_id):
+        message = get_object_or_404(messages_of(self.get_object()), pk=message_id)
+        return Response(MessageSerializer(message).data)
+
+    def replay_share(self, request, share_id):
+        share = get_object_or_404(shares_of(self.get_object()), pk=share_id)
+        return Response(ShareSerializer(share).data)
+
     def retrieve(self, request, pk=None):
         case = self.get_object()
         self.audit_read(case)
         return self._detail_response(case)
 
-    @idempotent
+    @idempotent("replay_created")
     def create(self, request):
         case = self.create_service(actor=self.caller, **self._write_data())
-        response = self._reloaded_response(case.pk, status.HTTP_201_CREATED)
-        response["Location"] = self.model.api_path.format(case.pk)
-        return response
+        return self._created_response(case.pk)
 
     def partial_update(self, request, pk=None):
         services.case_update(
@@ -159,7 +185,7 @@ class CaseViewSet(DocumentActions, CaseLifeMixin, AuditedListModelMixin, Exchang
         "notified by a `message.posted` event. Messages cannot be edited or deleted.",
     )
     @messages.mapping.post
-    @idempotent
+    @idempotent("replay_message")
     def post_message(self, request, pk=None):
         case = self.get_object()
         payload = MessageSerializer(data=request.data)
@@ -193,7 +219,7 @@ class CaseViewSet(DocumentActions, CaseLifeMixin, AuditedListModelMixin, Exchang
         "Refused with 409 when the subject's consent does not cover that agency's kind.",
     )
     @shares.mapping.post
-    @idempotent
+    @idempotent("replay_share")
     def post_share(self, request, pk=None):
         case = self.get_object()
         payload = ShareSerializer(data=request.data)

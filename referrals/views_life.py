@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -47,13 +48,21 @@ class CaseLifeMixin:
         page = self.paginate_queryset(changes.order_by("-created_at", "-id"))
         return self.get_paginated_response(ConsentChangeSerializer(page, many=True).data)
 
+    def replay_consent_change(self, request, change_id):
+        case = self.get_object()
+        change = get_object_or_404(
+            ConsentChange.objects.filter(subject_id=case.subject_id).select_related("agency"),
+            pk=change_id,
+        )
+        return Response(ConsentChangeSerializer(change).data)
+
     @extend_schema(
         request=ConsentChangeSerializer,
         responses={201: ConsentChangeSerializer},
         parameters=[IF_MATCH_OPTIONAL_PARAMETER, IDEMPOTENCY_KEY_PARAMETER],
     )
     @consent.mapping.post
-    @idempotent
+    @idempotent("replay_consent_change")
     def post_consent(self, request, pk=None):
         case = self.get_object()
         payload = ConsentChangeSerializer(data=request.data)

@@ -17,6 +17,7 @@ from protocol.etags import check_etag
 from protocol.problems import Conflict, IllegalTransition
 
 from ..access import ONLY_SIDE, RECIPIENT_GRANT, caller_sides, side_allows, side_flags
+from ..consent import ensure_may_disclose
 from ..deadlines import clocks_start, next_reminder_at
 from ..models import (
     Subject,
@@ -180,6 +181,7 @@ def sending(timestamp_field: str) -> Callable:
 
     def apply(case, now, agreement):
         check_recipient(case.sender_agency, case.recipient_agency)
+        ensure_may_disclose(case=case, agency=case.recipient_agency)
         case.reference = allocate_reference(case, now)
         setattr(case, timestamp_field, now)
         clocks_start(case, agreement, now)

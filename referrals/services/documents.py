@@ -22,7 +22,7 @@ from exchange.services import event_emit
 from protocol.problems import Conflict, PayloadTooLarge
 
 from ..access import caller_sides
-from ..consent import ConsentRequired, consent_covers
+from ..consent import ConsentNotCovered, consent_covers
 from ..document_checks import check_type, cleaned
 from ..models import Document
 from ..selectors import case_agencies
@@ -83,7 +83,7 @@ def ensure_may_read_documents(actor: Caller, case) -> None:
     if actor.agency.pk in (case.sender_agency_id, case.recipient_agency_id):
         return
     if not consent_covers(case.subject, actor.agency):
-        raise ConsentRequired(
+        raise ConsentNotCovered(
             _("The subject's consent does not cover agencies of kind %(kind)s.")
             % {"kind": actor.agency.kind}
         )

@@ -12,6 +12,7 @@ from protocol.etags import check_etag
 from protocol.problems import IllegalTransition
 
 from ..access import SENDER_GRANT, caller_sides, require_role
+from ..consent import ensure_may_disclose
 from ..models import (
     ReferralNotice,
     ReferralStatus,
@@ -70,6 +71,8 @@ def return_create(
     require_role(actor, ReturnRequest, "add")
     check_parties(actor.agency, recipient_agency)
     _check_cited_referral(referral, actor.agency)
+    if referral is not None:
+        ensure_may_disclose(case=referral, agency=recipient_agency)
     if subject is None:
         if referral is None:
             raise ValidationError({"subject": _("A subject or a referral is required.")})
@@ -115,6 +118,9 @@ def case_update(
         checkpoint = fields.get("proposed_checkpoint", case.proposed_checkpoint)
         check_checkpoint(checkpoint, case.sender_agency, recipient, "proposed_checkpoint")
         _check_cited_referral(fields.get("referral"), case.sender_agency)
+        referral = fields.get("referral", case.referral)
+        if referral is not None:
+            ensure_may_disclose(case=referral, agency=recipient)
     for name, value in fields.items():
         setattr(case, name, value)
     if subject:

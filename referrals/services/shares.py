@@ -22,7 +22,7 @@ from .common import check_open, locked_case, record_change
 
 @transaction.atomic
 def case_share(*, case, actor: Caller, agency: Agency) -> Share:
-    """Let a third agency read a case, within the subject's consent scope."""
+    """Let a third agency read a case, within the subject's consent (the disclosure gate)."""
     model = type(case)
     case = locked_case(model, case.pk, actor)
     if SENDER not in caller_sides(actor, case):
@@ -30,9 +30,9 @@ def case_share(*, case, actor: Caller, agency: Agency) -> Share:
     check_open(case, _("shares"))
     if agency.pk in (case.sender_agency_id, case.recipient_agency_id):
         raise ValidationError({"agency": _("The agency already takes part in this case.")})
+    ensure_may_disclose(case=case, agency=agency)
     if shares_of(case, active_only=True).filter(agency=agency).exists():
         raise Conflict(_("The case is already shared with %(code)s.") % {"code": agency.code})
-    ensure_may_disclose(case=case, agency=agency)
     share = Share.objects.create(**{case.case_field: case}, agency=agency, shared_by=actor.user)
     agency_grant(agency=agency, obj=case, perms=SHARE_GRANT)
     record_change(actor, case, "case.shared")

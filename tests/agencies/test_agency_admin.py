@@ -54,7 +54,7 @@ def test_admin_creates_a_member_in_own_agency(kh_agency, kh_admin):
         format="json",
     )
     assert response.status_code == 201, response.json()
-    created = Membership.objects.get(user__username="sokha")
+    created = Membership.objects.get(user__username="sokha@kh-mosvy")
     assert created.agency == kh_agency
     assert created.user.groups.filter(name="role:officer").exists()
     assert created.user.groups.filter(name=kh_agency.group.name).exists()

@@ -189,4 +189,5 @@ def test_deactivating_an_agency_stops_its_issued_tokens(th_agency):
 
     refused = _bearer(token).get("/api/v1/me/")
     assert refused.status_code == 401
-    assert refused.json()["detail"] == "The client's agency is not active."
+    # Deactivation ended the token itself: reactivating the agency does not revive it.
+    assert refused.json()["detail"] == "The access token is invalid or has expired."

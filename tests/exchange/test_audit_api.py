@@ -32,8 +32,8 @@ EXCHANGES = {
 @pytest.fixture
 def agencies(kh_agency, th_agency):
     AgencyFactory(code="VN-MOLISA", country="VN")
-    AgencyFactory(code="KH-NCCT", country="KH", kind="oversight")
-    AgencyFactory(code="TH-OVERSIGHT", country="TH", kind="oversight")
+    AgencyFactory(code="KH-NCCT", country="KH", kind="oversight", audit_scope="country")
+    AgencyFactory(code="TH-OVERSIGHT", country="TH", kind="oversight", audit_scope="country")
     AgencyFactory(code="UN-OVERSIGHT", country="TH", kind="oversight", audit_scope="all")
     return {agency.code: agency for agency in Agency.objects.all()}
 

@@ -52,8 +52,12 @@ def world(db):
             code="VN-MOLISA", country="VN", kind="social_welfare", language="vi"
         ),
         kh_ngo=AgencyFactory(code="KH-NGO", country="KH", kind="ngo"),
-        kh_oversight=AgencyFactory(code="KH-NCCT", country="KH", kind="oversight", language="km"),
-        vn_oversight=AgencyFactory(code="VN-OVS", country="VN", kind="oversight", language="vi"),
+        kh_oversight=AgencyFactory(
+            code="KH-NCCT", country="KH", kind="oversight", language="km", audit_scope="country"
+        ),
+        vn_oversight=AgencyFactory(
+            code="VN-OVS", country="VN", kind="oversight", language="vi", audit_scope="country"
+        ),
         kh_iom=AgencyFactory(code="IOM-KH", country="KH", kind="international_org"),
     )
 

@@ -78,7 +78,7 @@ def test_nothing_new_reaches_an_agency_outside_the_new_scope(world):
 
     again = th.post(f"/api/v1/referrals/{referral.id}/shares/", {"agency": "KH-NGO"}, format="json")
     assert again.status_code == 409
-    assert again.json()["type"].endswith("consent-required")
+    assert again.json()["type"].endswith("consent-not-covered")
     # Later events about the case no longer go to the agencies that lost access.
     services.case_message_post(case=referral, actor=caller(world.th_sender), body="Update.")
     last = Event.objects.filter(object_id=referral.id).latest("sequence")
@@ -97,7 +97,7 @@ def test_a_return_citing_a_referral_is_not_sent_to_an_agency_outside_the_consent
     )
     response = partner(world.th_sender).post(f"/api/v1/returns/{return_request.id}/send/")
     assert response.status_code == 409
-    assert response.json()["type"].endswith("consent-required")
+    assert response.json()["type"].endswith("consent-not-covered")
     return_request.refresh_from_db()
     assert return_request.status == "draft"
 

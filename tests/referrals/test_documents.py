@@ -171,7 +171,7 @@ def test_a_shared_agency_reads_documents_only_while_consent_covers_it(world):
         ngo.get(f"{path}documents/{added['id']}/content/"),
     ):
         assert response.status_code == 409
-        assert response.json()["type"].endswith("consent-required")
+        assert response.json()["type"].endswith("consent-not-covered")
 
 
 def test_the_uploading_agency_deletes_a_document_of_its_draft(

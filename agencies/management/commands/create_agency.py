@@ -22,9 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="", help="notification address")
         parser.add_argument(
             "--audit-scope",
-            default=AuditScope.COUNTRY,
+            default=AuditScope.AGENCY,
             choices=AuditScope.values,
-            help="what its auditors see: exchanges of its country, or all (oversight)",
+            help="what its auditors oversee: its own exchanges, its country's, or all",
         )
 
     def handle(self, *args, **options):
