@@ -2,11 +2,15 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.views.i18n import set_language
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from oauth2_provider.views import TokenView
 
 from protocol.views import healthz, readyz
-from referrals.oversight import oversight_page
 
 api_v1 = [
     path("", include("agencies.urls")),
@@ -18,13 +22,13 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("o/token/", TokenView.as_view(), name="oauth2-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("admin/", admin.site.urls),
-    path("api-auth/", include("rest_framework.urls")),
-    path("oversight/", oversight_page, name="oversight"),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("", include("portal.urls")),
 ]
 
 handler400 = "protocol.views.bad_request"
