@@ -12,7 +12,7 @@ from agencies.models import Agency
 from agencies.roles import Role
 from referrals import services
 from referrals.models import Share
-from referrals.selectors import case_field
+from referrals.selectors import allowed_actions, case_field
 from referrals.serializers import (
     ConfirmHandoverSerializer,
     FocalPointSerializer,
@@ -27,17 +27,22 @@ from .cases import case_context, visible_case
 from .errors import REFUSALS, refusal_of
 
 ACTING_ROLES = (Role.OFFICER,)
+# The API's body of each action, by kind of case (as the API's action endpoints declare them).
 PAYLOADS = {
-    "acknowledge": FocalPointSerializer,
-    "reject": ReasonSerializer,
-    "withdraw": ReasonSerializer,
-    "cancel": ReasonSerializer,
-    "close": OutcomeSerializer,
-    "verify": VerifySerializer,
-    "schedule": ScheduleSerializer,
-    "confirm_handover": ConfirmHandoverSerializer,
+    "referral": {
+        "acknowledge": FocalPointSerializer,
+        "reject": ReasonSerializer,
+        "withdraw": ReasonSerializer,
+        "close": OutcomeSerializer,
+    },
+    "return": {
+        "verify": VerifySerializer,
+        "reject": ReasonSerializer,
+        "schedule": ScheduleSerializer,
+        "confirm_handover": ConfirmHandoverSerializer,
+        "cancel": ReasonSerializer,
+    },
 }
-SERVICE_PREFIX = {"referral": "referral", "return": "return"}
 CASE_ARGUMENT = {"referral": "referral", "return": "return_request"}
 
 
@@ -95,13 +100,13 @@ def act(request, kind: str, case_id, action: str):
     case = visible_case(request, kind, case_id)
     if case is None:
         return not_found(request)
-    service = getattr(services, f"{SERVICE_PREFIX[kind]}_{action}", None)
-    if service is None or action.startswith("_"):
+    service = getattr(services, f"{kind}_{action}", None)
+    if service is None or action not in allowed_actions(request.caller, case):
         return not_found(request)
     try:
         data = {}
-        if action in PAYLOADS:
-            payload = PAYLOADS[action](
+        if action in PAYLOADS[kind]:
+            payload = PAYLOADS[kind][action](
                 data=_payload(action, request.POST), context={"caller": request.caller}
             )
             payload.is_valid(raise_exception=True)
