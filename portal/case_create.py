@@ -104,7 +104,7 @@ def edit_draft(request, kind: str, case_id):
     kwargs = _form_kwargs(caller, form_class)
     etag = request.POST.get("etag") or etag_of(case)
     form = form_class(request.POST or None, initial=initial_of(case), **kwargs)
-    status = 200
+    status, conflict = 200, ""
     if request.method == "POST" and form.is_valid():
         try:
             data = _validated(caller, form)
@@ -115,7 +115,7 @@ def edit_draft(request, kind: str, case_id):
                 # Show what is saved now, with the new version; the person decides again.
                 case = visible_case(request, kind, case_id)
                 form = form_class(initial=initial_of(case), **kwargs)
-                form.add_error(None, refusal_of(exc)[1][""][0])
+                conflict = refusal_of(exc)[1][""][0]
                 etag = etag_of(case)
         else:
             messages.success(request, _("Saved."))
@@ -132,6 +132,7 @@ def edit_draft(request, kind: str, case_id):
             "case": case,
             "etag": etag,
             "editing": True,
+            "conflict": conflict,
         },
         status=status,
     )
