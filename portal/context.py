@@ -1,11 +1,11 @@
 """What every portal page knows: the person, their agency, languages and the navigation."""
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agencies.authentication import caller_of
-from agencies.models import Country
+from agencies.models import Country, Language
 from agencies.roles import Role
 
 ZONE_NAMES = {
@@ -16,13 +16,13 @@ ZONE_NAMES = {
 
 NAVIGATION = {
     Role.OFFICER: [
-        ("portal:inbox", _("Cases")),
+        ("portal:inbox", pgettext_lazy("navigation", "Cases")),
         ("portal:referral-new", _("New referral")),
         ("portal:return-new", _("New return")),
     ],
-    Role.VIEWER: [("portal:inbox", _("Cases"))],
+    Role.VIEWER: [("portal:inbox", pgettext_lazy("navigation", "Cases"))],
     Role.ADMIN: [
-        ("portal:inbox", _("Cases")),
+        ("portal:inbox", pgettext_lazy("navigation", "Cases")),
         ("portal:members", _("Members")),
         ("portal:clients", _("API clients")),
         ("portal:webhooks", _("Webhooks")),
@@ -31,7 +31,7 @@ NAVIGATION = {
     Role.AUDITOR: [
         ("portal:sla-report", _("SLA report")),
         ("portal:trail", _("Audit trail")),
-        ("portal:inbox", _("Cases")),
+        ("portal:inbox", pgettext_lazy("navigation", "Cases")),
     ],
 }
 
@@ -49,6 +49,6 @@ def portal(request):
         "caller": caller,
         "agency": agency,
         "nav": nav,
-        "languages": settings.LANGUAGES,
+        "languages": Language.choices,
         "zone_name": ZONE_NAMES.get(agency.country, agency.country) if agency else "UTC",
     }

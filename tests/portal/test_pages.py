@@ -126,11 +126,12 @@ def test_a_concurrent_draft_edit_is_explained_not_overwritten(world, th_officer)
     services.case_update(
         case=case, actor=caller(world.th_sender), if_match=stale, summary="Changed elsewhere."
     )
+    th_officer.cookies["django_language"] = "en"  # the person chose English over Thai
     page = th_officer.post(
         f"/cases/referral/{case.pk}/edit/",
         _referral_form(etag=stale, summary="My version.", idempotency_key=""),
     )
-    assert page.status_code == 412
+    assert page.status_code == 412 and '<html lang="en">' in page.content.decode()
     assert "Someone changed this case" in page.content.decode()
     case.refresh_from_db()
     assert case.summary == "Changed elsewhere."
