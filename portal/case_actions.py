@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,8 +12,8 @@ from django.views.decorators.http import require_POST
 from agencies.models import Agency
 from agencies.roles import Role
 from referrals import services
+from referrals.access import allowed_actions
 from referrals.models import Share
-from referrals.selectors import allowed_actions, case_field
 from referrals.serializers import (
     ConfirmHandoverSerializer,
     FocalPointSerializer,
@@ -148,7 +149,7 @@ def share(request, kind: str, case_id):
     agency = Agency.objects.filter(code=request.POST.get("agency", ""), is_active=True).first()
     try:
         if agency is None:
-            raise services.ValidationError({"agency": _("Choose an agency.")})
+            raise ValidationError({"agency": _("Choose an agency.")})
         services.case_share(case=case, actor=request.caller, agency=agency)
     except REFUSALS as exc:
         return _refused(request, kind, case_id, exc, "share")
@@ -162,7 +163,7 @@ def revoke_share(request, kind: str, case_id, share_id):
     case = visible_case(request, kind, case_id)
     if case is None:
         return not_found(request)
-    found = Share.objects.filter(**{case_field(case): case}, pk=share_id).first()
+    found = Share.objects.filter(**{case.case_field: case}, pk=share_id).first()
     if found is None:
         return not_found(request)
     try:

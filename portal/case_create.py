@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from agencies.roles import Role
 from agencies.selectors import agencies_directory, checkpoints_active
-from exchange.etags import etag_of
+from protocol.etags import etag_of
 from referrals import services
 from referrals.serializers import ReferralWriteSerializer, ReturnWriteSerializer
 

@@ -11,19 +11,12 @@ from agencies.models import Urgency
 from agencies.roles import Role
 from agencies.selectors import agencies_directory, checkpoints_active
 from exchange.audit import audit_record, audit_request_denied
-from exchange.etags import etag_of
 from exchange.models import Event
+from protocol.etags import etag_of
+from referrals.access import allowed_actions, caller_sides, cases_visible_to
 from referrals.filters import ReferralFilter, ReturnFilter
 from referrals.models import ReferralNotice, ReferralStatus, ReturnRequest, ReturnStatus
-from referrals.selectors import (
-    allowed_actions,
-    caller_sides,
-    case_agencies,
-    cases_visible_to,
-    is_auditor,
-    messages_of,
-    shares_of,
-)
+from referrals.selectors import case_agencies, messages_of, shares_of
 
 from .access import not_found, portal_page
 from .clock import clock_of
@@ -78,7 +71,7 @@ def _params(request) -> dict:
 def _rows(request, params: dict) -> tuple[list, dict]:
     """Up to a page of cases of the chosen kinds, newest first, and their counts by status."""
     caller = request.caller
-    auditor = is_auditor(caller)
+    auditor = caller.is_auditor
     rows, counts = [], {}
     models = [KINDS[params["kind"]]] if params["kind"] else list(KINDS.values())
     before = None
@@ -152,7 +145,7 @@ def inbox(request):
             ),
             "urgencies": Urgency.choices,
             "agencies": agencies_directory().exclude(pk=caller.agency.pk),
-            "auditor": is_auditor(caller),
+            "auditor": caller.is_auditor,
             "older": older,
         },
     )
@@ -177,7 +170,7 @@ def case_context(request, case, *, errors=None, action="") -> dict:
     """What the case page shows; auditors get metadata only (the API's redacted view)."""
     caller = request.caller
     model = type(case)
-    redacted = is_auditor(caller)
+    redacted = caller.is_auditor
     sides = caller_sides(caller, case)
     context = {
         "case": case,

@@ -10,13 +10,16 @@ from django.utils.translation import ngettext
 
 from agencies.models import COUNTRY_TIMEZONES, Country
 from agencies.workdays import working_days_between
-from referrals.deadlines import running_clocks
+from referrals.deadlines import CLOCK_RULES, HOURS, running_clocks
 
 STEP_NAMES = {
     "acknowledge": lambda: _("Acknowledge"),
     "respond": lambda: _("Answer"),
     "verification": lambda: _("Verify"),
 }
+
+
+UNITS = {rule.name: rule.unit for rules in CLOCK_RULES.values() for rule in rules}
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ def _overdue_words(late: timedelta) -> str:
 
 
 def _due_words(clock, country: str, now: datetime) -> tuple[str, str]:
-    if clock.name == "acknowledge":
+    if UNITS[clock.name] == HOURS:
         hours = ceil((clock.due_at - now).total_seconds() / 3600)
         words = ngettext("due in %(n)d hour", "due in %(n)d hours", hours) % {"n": hours}
         return words, "soon" if hours <= 8 else "ok"

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as ApiValidationError
 
-from exchange.problems import PreconditionFailed, PreconditionRequired
+from protocol.problems import PreconditionFailed, PreconditionRequired
 
 REFUSALS = (DjangoValidationError, PermissionDenied, APIException)
 

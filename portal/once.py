@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from exchange.idempotency import KEY_PATTERN
-from exchange.models import IdempotencyKey
+from protocol.idempotency import KEY_PATTERN
+from protocol.models import IdempotencyKey
 
 FORM_FINGERPRINT = "portal-form"
 

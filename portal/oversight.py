@@ -6,10 +6,11 @@ from django.utils.http import urlencode
 
 from agencies.models import Country
 from agencies.roles import Role
+from agencies.selectors import audit_reach
 from exchange.audit import audit_events_visible_to, audit_record
 from exchange.filters import AuditEventFilter
 from exchange.models import AuditEvent
-from referrals.oversight import SlaQuerySerializer, _auditor_country, _report
+from referrals.oversight import SlaQuerySerializer, _report
 
 from .access import portal_page
 
@@ -47,7 +48,7 @@ def sla_report(request):
             "window": window,
             "countries": Country.choices,
             "country": request.GET.get("country", ""),
-            "scope": _auditor_country(caller),
+            "scope": (audit_reach(caller.agency) or {}).get("country"),
             "csv_url": f"/api/v1/reports/sla/?{urlencode(csv_query)}",
         },
     )

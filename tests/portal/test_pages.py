@@ -7,8 +7,8 @@ from django.core import mail
 from django.test import Client
 
 from agencies.roles import Role
-from exchange.etags import etag_of
 from exchange.models import AuditEvent
+from protocol.etags import etag_of
 from referrals.models import ReferralNotice
 
 from ..factories import member
