@@ -66,6 +66,9 @@ class PortalMiddleware:
             detour = two_factor_redirect(request, caller)
             if detour is not None:
                 return detour
+        if request.user.is_authenticated:
+            # A page seen is activity: the idle timeout starts again (API calls do not count).
+            request.session.modified = True
         response = self.get_response(request)
         # Pages name people and cases: no browser or proxy keeps a copy.
         patch_cache_control(response, no_store=True, private=True)
@@ -74,10 +77,13 @@ class PortalMiddleware:
 
     @staticmethod
     def _without_unfinished_session(request) -> None:
-        """A session still owing its second factor does not reach the API either."""
+        """A session still owing a required second factor does not reach the API either."""
+        if not settings.PORTAL_TWO_FACTOR_ROLES:
+            return
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_verified():
             return
-        if two_factor_redirect(request, caller_of(request)) is not None:
+        caller = caller_of(request)
+        if caller is not None and caller.role in settings.PORTAL_TWO_FACTOR_ROLES:
             request.user = AnonymousUser()
             request._caller = None

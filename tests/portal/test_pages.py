@@ -1,6 +1,7 @@
 """The portal's rules without a browser: sign-in, headers, 404s, audit, one case per submit."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -165,3 +166,16 @@ def test_admins_and_auditors_owe_a_second_factor_when_required(world, settings):
     assert auditor.get("/api/v1/audit-events/").status_code in (401, 403)
     officer = signed_in(world.kh_recipient, Role.OFFICER)
     assert officer.get("/cases/").status_code == 200
+
+
+def test_a_session_ends_after_thirty_idle_minutes(world, th_officer):
+    import time_machine
+    from django.utils import timezone
+
+    start = timezone.now()
+    with time_machine.travel(start + timedelta(minutes=25)):
+        assert th_officer.get("/cases/").status_code == 200  # a page seen: idle time restarts
+    with time_machine.travel(start + timedelta(minutes=50)):
+        assert th_officer.get("/cases/").status_code == 200
+    with time_machine.travel(start + timedelta(minutes=81)):
+        assert th_officer.get("/cases/").status_code == 302
