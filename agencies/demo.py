@@ -61,9 +61,11 @@ AGENCIES = [
         "language": "th",
     },
     {
-        "code": "VN-MOLISA",
-        "name": "Ministry of Labour, Invalids and Social Affairs",
-        "name_local": "Bộ Lao động - Thương binh và Xã hội",
+        # Since the 2025 restructuring, MOLISA's victim-support and child-protection work is
+        # the Ministry of Health's (Department of Social Protection).
+        "code": "VN-MOH",
+        "name": "Ministry of Health, Department of Social Protection",
+        "name_local": "Bộ Y tế, Cục Bảo trợ xã hội",
         "country": "VN",
         "kind": "social_welfare",
         "language": "vi",
@@ -87,6 +89,7 @@ AGENCIES = [
 ]
 
 AGREEMENTS = [("KH", "TH"), ("KH", "VN"), ("TH", "VN")]
+RENAMED = ("VN-MOLISA", "VN-MOH")
 
 CHECKPOINTS = [
     ("KH-TH-POIPET", "Poipet - Aranyaprathet", "ប៉ោយប៉ែត - อรัญประเทศ", "KH", "TH", "land"),
@@ -122,6 +125,7 @@ def seed_directory() -> dict[str, int]:
     """Create or update the demo directory; running it again changes nothing."""
     created = {"agencies": 0, "agreements": 0, "checkpoints": 0, "logins": 0}
     services.role_groups_sync()
+    _moh_restructuring()
     for spec in AGENCIES:
         agency = Agency.objects.filter(code=spec["code"]).first()
         if agency is None:
@@ -135,6 +139,26 @@ def seed_directory() -> dict[str, int]:
     created["agreements"] = seed_agreements()
     created["checkpoints"] = seed_checkpoints()
     return created
+
+
+def _moh_restructuring() -> None:
+    """An older demo database: VN-MOLISA becomes VN-MOH, with its cases, group and logins."""
+    old = Agency.objects.filter(code=RENAMED[0]).first()
+    if old is None or Agency.objects.filter(code=RENAMED[1]).exists():
+        return
+    spec = next(spec for spec in AGENCIES if spec["code"] == RENAMED[1])
+    old.code = RENAMED[1]
+    old.save(update_fields=["code"])
+    old.group.name = services.agency_group_name(RENAMED[1])
+    old.group.save(update_fields=["name"])
+    services.agency_update(actor=None, agency=old, name=spec["name"], name_local=spec["name_local"])
+    User = get_user_model()
+    for role in DEMO_ROLES:
+        User.objects.filter(username=demo_username(RENAMED[0], role)).update(
+            username=demo_username(RENAMED[1], role),
+            email=f"{demo_username(RENAMED[1], role)}@example.org",
+            first_name=RENAMED[1],
+        )
 
 
 def seed_agreements() -> int:

@@ -1,12 +1,25 @@
 """URL wiring."""
 
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.views.i18n import set_language
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from exchange.views import AuditedTokenView
 from protocol.views import healthz, readyz
-from referrals.oversight import oversight_page
+
+
+def docs_page(view, **options):
+    """The API's documentation: its scripts are served from here; their widgets set styles."""
+    return csp_update({"style-src": ["'unsafe-inline'"]})(
+        view.as_view(url_name="schema", **options)
+    )
+
 
 api_v1 = [
     path("", include("agencies.urls")),
@@ -18,13 +31,17 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("o/token/", AuditedTokenView.as_view(), name="oauth2-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs/", docs_page(SpectacularSwaggerSplitView), name="swagger-ui"),
+    path(
+        "api/redoc/",
+        docs_page(SpectacularRedocView, template_name="portal/redoc.html"),
+        name="redoc",
+    ),
     path("admin/", admin.site.urls),
-    path("api-auth/", include("rest_framework.urls")),
-    path("oversight/", oversight_page, name="oversight"),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("", include("portal.urls")),
 ]
 
 handler400 = "protocol.views.bad_request"

@@ -130,7 +130,7 @@ DEMO_PAIRS = [
         },
     ),
     (
-        "VN-MOLISA",
+        "VN-MOH",
         "KH-MOSVY",
         {
             "given_name": "Dara",
@@ -142,7 +142,7 @@ DEMO_PAIRS = [
     ),
     (
         "TH-MSDHS",
-        "VN-MOLISA",
+        "VN-MOH",
         {
             "given_name": "Lan",
             "family_name": "Nguyen",

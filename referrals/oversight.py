@@ -1,12 +1,9 @@
-"""Oversight: the SLA report for auditors, as JSON or CSV, and as a page of tables and charts."""
+"""Oversight: the SLA report for auditors, as JSON or CSV (the portal draws it as a page)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
-from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -19,12 +16,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from agencies.authentication import caller_of
 from agencies.models import Country
-from agencies.permissions import IsAgencyMember
 from agencies.roles import Role
 from agencies.selectors import audit_reach
-from exchange.audit import audit_record, audit_request_denied
+from exchange.audit import audit_record
 from protocol.filters import refuse_unknown_and_empty
 from protocol.renderers import CsvStreamRenderer, csv_lines
 from protocol.viewsets import ExchangeAPIView
@@ -130,38 +125,3 @@ class SlaReportView(ExchangeAPIView):
             return response
         window = query.validated_data
         return Response({"from": window["from"], "to": window["to"], "pairs": rows})
-
-
-def _bar_width(value: float | None, largest: float) -> float:
-    return 0 if not value or not largest else round(300 * value / largest, 1)
-
-
-def oversight_page(request):
-    """The auditors' page: the SLA report as tables and bar charts, in the auditor's language."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    caller = caller_of(request)
-    if not IsAgencyMember().has_permission(request, None) or not caller.is_auditor:
-        audit_request_denied(request, status_code=403, object_type="sla_report")
-        raise PermissionDenied
-    query = SlaQuerySerializer(data=request.GET)
-    valid = query.is_valid()
-    rows = _report(caller, query.validated_data) if valid else []
-    slowest = max((row["answer_median_hours"] or 0 for row in rows), default=0)
-    for row in rows:
-        row["answer_bar"] = _bar_width(row["answer_median_hours"], slowest)
-        row["on_time_bar"] = _bar_width(row["answered_on_time_share"], 1)
-    with translation.override(caller.agency.language):
-        return render(
-            request,
-            "referrals/oversight.html",
-            {
-                "agency": caller.agency,
-                "rows": rows,
-                "errors": query.errors if not valid else {},
-                "window": query.validated_data if valid else {},
-                "countries": Country.choices,
-                "country": request.GET.get("country", ""),
-                "reach": audit_reach(caller.agency),
-            },
-        )

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start the local PostgreSQL and Redis the tests use when they are installed but stopped.
+# Start the local PostgreSQL and Redis the tests use when they are installed but stopped;
+# install the browser and fonts of the portal tests when missing.
 set -euo pipefail
 
 pg_ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
@@ -41,6 +42,7 @@ if ! pdf_ready; then
   fi
   pdf_ready || missing+=("Pango and Khmer/Thai fonts for PDFs (Debian: ${PDF_PACKAGES[*]})")
 fi
+"$(dirname "$0")/ensure_browser.sh" || missing+=("Chromium and the Khmer and Thai fonts (see above)")
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "The tests need real services that are not available:" >&2

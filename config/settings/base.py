@@ -47,10 +47,17 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "oauth2_provider",
+    "django_htmx",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "protocol",
     "agencies",
     "exchange",
     "referrals",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -65,8 +72,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.PortalMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -83,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context.portal",
             ],
         },
     },
@@ -128,6 +142,8 @@ API_SOURCE_RATE_LIMIT = env.str("API_SOURCE_RATE_LIMIT", default="60/min")
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 
 AUTHENTICATION_BACKENDS = [
+    # First, as django-axes asks: a locked-out user and source is refused before any password check.
+    "axes.backends.AxesStandaloneBackend",
     "agencies.backends.RoleGroupBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -137,7 +153,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+
+# People: the session ends after this long without a page seen (the portal's idle timeout).
+SESSION_COOKIE_AGE = env.int("PORTAL_IDLE_MINUTES", default=30) * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# Sign-in failures: 5 for one username from one address lock that pair for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "portal/accounts/locked_out.html"
+AXES_VERBOSE = False
+# Two-factor sign-in (TOTP) is required for these roles; the embedded default leaves it optional.
+PORTAL_TWO_FACTOR_ROLES = env.list("PORTAL_TWO_FACTOR_ROLES", default=[])
+OTP_TOTP_ISSUER = "Mekong Exchange"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("km", "Khmer"), ("th", "Thai"), ("vi", "Vietnamese")]
@@ -168,6 +207,23 @@ DOCUMENT_UPLOAD_MAX_BODY = DOCUMENT_MAX_BYTES + 64 * 1024
 # Unset: one key derived from SECRET_KEY (embedded default and tests; production requires it).
 ENCRYPTION_KEYS = env.str("ENCRYPTION_KEYS", default="")
 WHITENOISE_USE_FINDERS = True
+
+# HTML pages run only scripts and styles served from here: no inline script, no CDN.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Request bodies over 1 MiB are refused with 413 before they are read.
 MAX_REQUEST_BODY_BYTES = 1024 * 1024

@@ -18,6 +18,14 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = True
+# Admins and auditors sign in with a second factor (TOTP) in production.
+PORTAL_TWO_FACTOR_ROLES = env.list(  # noqa: F405
+    "PORTAL_TWO_FACTOR_ROLES", default=["admin", "auditor"]
+)
 
 if not ENCRYPTION_KEYS:  # noqa: F405
     raise environ.ImproperlyConfigured(  # noqa: F405
