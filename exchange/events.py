@@ -31,6 +31,7 @@ EVENT_TYPES = {
     "deadline.overdue": _("Deadline passed"),
     "deadline.escalated": _("Deadline passed two days ago: escalated"),
     "audit.checkpoint": _("Audit checkpoint"),
+    "audit.tree_head": _("Audit tree head"),
 }
 APPROACHING = "deadline.approaching"
 OVERDUE = "deadline.overdue"
@@ -40,7 +41,14 @@ SUBSCRIBABLE = [*EVENT_TYPES, *(f"{prefix}.*" for prefix in EVENT_TYPE_PREFIXES)
 
 # Drafts concern only their author and checkpoints only auditors: partner systems still get them.
 NOT_EMAILED = frozenset(
-    {"referral.created", "referral.updated", "return.created", "return.updated", "audit.checkpoint"}
+    {
+        "referral.created",
+        "referral.updated",
+        "return.created",
+        "return.updated",
+        "audit.checkpoint",
+        "audit.tree_head",
+    }
 )
 
 TEST_EVENT_TYPE = "webhook.test"
@@ -59,9 +67,15 @@ EVENT_DATA_KEYS = frozenset(
         "deadline",
         "due_at",
         "threshold",
-        # An audit checkpoint: the chain head every partner keeps.
+        # An audit checkpoint: the chain head partners kept before the Merkle tree.
         "sequence",
         "hash",
+        # A signed head of the audit trail's Merkle tree, which every partner keeps.
+        "tree_size",
+        "root_hash",
+        "timestamp",
+        "key_id",
+        "signature",
     }
 )
 DEADLINE_KEYS = {
