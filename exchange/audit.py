@@ -143,6 +143,31 @@ def _append(event: AuditEvent, agencies: Iterable[Agency]) -> AuditEvent:
     return event
 
 
+def audit_sequence_last() -> int:
+    """The last sequence handed out (or written), for a bulk loader that writes rows itself."""
+    last = AuditEvent.objects.aggregate(last=models.Max("sequence"))["last"] or 0
+    if connection.vendor != "postgresql":
+        return last
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, 'sequence')::regclass)",
+            [AuditEvent._meta.db_table],
+        )
+        return max(last, cursor.fetchone()[0] or 0)
+
+
+def audit_sequence_resume() -> None:
+    """After a bulk load with its own sequences: the database hands out the next ones after it
+    (SQLite's AUTOINCREMENT follows by itself)."""
+    last = audit_sequence_last()
+    if connection.vendor == "postgresql" and last:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'sequence'), %s)",
+                [AuditEvent._meta.db_table, last],
+            )
+
+
 def audit_record(
     *,
     actor: Caller | None,

@@ -22,7 +22,7 @@ POSTGRESQL = [
     ),
 ]
 
-# Rebuilding the table for its new primary key dropped its triggers: they come back here.
+# Rebuilding the tables for the new primary key dropped their triggers: they come back here.
 SQLITE = [
     "UPDATE sqlite_sequence SET seq = MAX(seq, (SELECT COALESCE(MAX(value), 0) "
     "FROM exchange_counter WHERE name = 'audit')) WHERE name = 'exchange_auditevent'",
@@ -30,7 +30,7 @@ SQLITE = [
         f"CREATE TRIGGER IF NOT EXISTS {table}_no_{operation} BEFORE {operation.upper()} "
         f"ON {table} BEGIN SELECT RAISE(ABORT, 'The audit trail is append-only: "
         f"{operation.upper()} on {table} is refused.'); END"
-        for table in ("exchange_auditevent", *TREE_TABLES)
+        for table in ("exchange_auditevent", "exchange_auditeventagency", *TREE_TABLES)
         for operation in ("update", "delete")
     ),
 ]
