@@ -167,7 +167,6 @@ def test_sqlite_seals_and_refuses_changes_too(tmp_path):
         from agencies.models import Agency
         from exchange.audit import audit_record
         from exchange.audit_sealer import audit_seal
-from exchange.audit_signing import head_sign
         from exchange.audit_verify import audit_verify
         agency = Agency.objects.create(
             code="KH-TEST", name="Test", country="KH", kind="ngo", group=Group.objects.create()
