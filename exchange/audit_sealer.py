@@ -8,12 +8,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agencies.models import Agency
+from protocol.models import Counter
 
 from . import merkle
 from .audit import TREE_HEAD_EVENT, audit_leaf
 from .audit_signing import head_sign
 from .audit_tree import tree_head_latest, tree_nodes
-from .models import AuditEvent, AuditLeaf, AuditTreeHead, AuditTreeNode, Counter, Event
+from .models import AuditEvent, AuditLeaf, AuditTreeHead, AuditTreeNode, Event
 from .services import event_emit
 
 # pg_try_advisory_xact_lock key: one active sealer per database.

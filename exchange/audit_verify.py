@@ -8,11 +8,13 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from protocol.models import Counter
+
 from . import merkle
 from .audit import AUDIT_SEQUENCE, GENESIS_HASH, HASHED_FIELDS, audit_leaf, row_hash
 from .audit_signing import head_signature_holds, verifying_keys
 from .audit_tree import consistency_proof, tree_nodes, tree_root
-from .models import AuditEvent, AuditEventAgency, AuditLeaf, AuditTreeHead, AuditTreeNode, Counter
+from .models import AuditEvent, AuditEventAgency, AuditLeaf, AuditTreeHead, AuditTreeNode
 
 
 @dataclass(frozen=True)

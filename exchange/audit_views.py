@@ -11,12 +11,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from agencies.roles import Role
+from protocol.filters import refuse_unknown_and_empty
+from protocol.viewsets import ExchangeViewSet
 
 from .audit import audit_events_visible_to, audit_record
 from .audit_tree import ProofUnavailable, consistency_proof, inclusion_proof, tree_head_latest
-from .filters import refuse_unknown_and_empty
 from .models import AuditTreeHead
-from .viewsets import ExchangeViewSet
 
 
 class TreeHeadSerializer(serializers.ModelSerializer):

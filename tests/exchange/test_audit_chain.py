@@ -31,8 +31,9 @@ from exchange.audit_sealer import audit_seal
 from exchange.audit_signing import head_sign
 from exchange.audit_tree import tree_root
 from exchange.audit_verify import audit_verify
-from exchange.models import AuditEvent, AuditEventAgency, AuditLeaf, AuditTreeHead, Counter
+from exchange.models import AuditEvent, AuditEventAgency, AuditLeaf, AuditTreeHead
 from protocol.context import request_id_var
+from protocol.models import Counter
 
 from ..factories import member
 

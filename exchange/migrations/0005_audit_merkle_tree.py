@@ -48,7 +48,7 @@ def _append_only(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exchange', '0003_audit'),
+        ('exchange', '0004_counter_idempotencykey_to_protocol'),
     ]
 
     operations = [
