@@ -310,9 +310,9 @@ CELERY_BEAT_SCHEDULE = {
 AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
 # Public keys (base64, raw 32 bytes) of earlier signing keys, so that older heads still verify.
 AUDIT_RETIRED_PUBLIC_KEYS = env.list("AUDIT_RETIRED_PUBLIC_KEYS", default=[])
-AUDIT_SEAL_BATCH = 10000
+AUDIT_SEAL_BATCH = env.int("AUDIT_SEAL_BATCH", default=10000)
 # How long the sealer waits for appends in flight below its watermark to commit or roll back.
-AUDIT_SEAL_DRAIN_SECONDS = 1.5
+AUDIT_SEAL_DRAIN_SECONDS = env.float("AUDIT_SEAL_DRAIN_SECONDS", default=1.5)
 # A head is published as an event to every agency at most this often (every head is served).
 AUDIT_HEAD_PUBLISH_EVERY = timedelta(minutes=10)
 

@@ -18,12 +18,14 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=0.5, help="seconds between runs")
 
     def handle(self, *args, **options):
+        total = 0
         while True:
             sealed = audit_seal_pending()
-            if not options["loop"]:
+            total += sealed
+            if not options["loop"] and not sealed:
                 head = tree_head_latest()
                 self.stdout.write(
-                    f"Sealed {sealed} rows; head {head.tree_size}:{head.root_hash}."
+                    f"Sealed {total} rows; head {head.tree_size}:{head.root_hash}."
                     if head
                     else "Nothing sealed: the audit trail is empty."
                 )
