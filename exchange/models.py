@@ -192,14 +192,28 @@ class AuditEvent(models.Model):
 
     sequence = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(db_index=True)
+    # No constraint in the database: checking one would lock the user's and agency's rows
+    # (FOR KEY SHARE) in every request. Django still refuses to delete what a row names.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     agency = models.ForeignKey(
-        "agencies.Agency", on_delete=models.PROTECT, null=True, related_name="+"
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     api_client = models.ForeignKey(
-        "agencies.ApiClient", on_delete=models.PROTECT, null=True, related_name="+"
+        "agencies.ApiClient",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     on_behalf_of = models.CharField(max_length=128, blank=True)
     action = models.CharField(max_length=64)
@@ -230,9 +244,15 @@ class AuditEventAgency(models.Model):
 
     # Indexed by the unique constraint, which starts with it.
     audit_event = models.ForeignKey(
-        AuditEvent, on_delete=models.PROTECT, related_name="parties", db_index=False
+        AuditEvent,
+        on_delete=models.PROTECT,
+        related_name="parties",
+        db_index=False,
+        db_constraint=False,
     )
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     country = models.CharField(max_length=2)
 
     class Meta:
