@@ -221,7 +221,7 @@ def _reader(url: str, token: str, seconds: float, start, counts) -> None:
 
     parts = urlsplit(url)
     start.wait()
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
     deadline, done, failed = time.perf_counter() + seconds, 0, 0
     while time.perf_counter() < deadline:
         conn.request("GET", parts.path, headers={"Authorization": f"Bearer {token}"})
@@ -229,6 +229,21 @@ def _reader(url: str, token: str, seconds: float, start, counts) -> None:
         response.read()
         done, failed = done + 1, failed + (response.status != 200)
     counts.put((done, failed))
+
+
+def _answering(url: str, timeout: float = 180) -> None:
+    """Wait until every worker has booted (slow on a busy host): a few answers in a row."""
+    import urllib.request
+
+    deadline, answered = time.monotonic() + timeout, 0
+    while answered < 10:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{url} does not answer.")
+        try:
+            with urllib.request.urlopen(url, timeout=5):  # noqa: S310 (a local URL)
+                answered += 1
+        except OSError:
+            time.sleep(0.5)
 
 
 def reads(workers: list[int], seconds: float, clients: int) -> None:
@@ -251,7 +266,7 @@ def reads(workers: list[int], seconds: float, clients: int) -> None:
             cwd=ROOT,
         )
         try:
-            time.sleep(8)
+            _answering(f"http://127.0.0.1:{port}/healthz")
             url = f"http://127.0.0.1:{port}/api/v1/referrals/{referral.pk}/"
             connection.close()
             context = multiprocessing.get_context("fork")
