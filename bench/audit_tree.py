@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
-import django
+import django  # noqa: E402
 
 django.setup()
 
@@ -167,7 +167,7 @@ def append(writers: int, seconds: float, rounds: int, sealing: bool = True) -> N
     since = AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first()
     command = [sys.executable, str(ROOT / "manage.py"), "audit_seal", "--loop", "--interval"]
     # Without sealing: the appends alone (the sealer runs on another machine in production).
-    sealer = subprocess.Popen([*command, "0.2" if sealing else "3600"])
+    sealer = subprocess.Popen([*command, "0.2" if sealing else "3600"])  # noqa: S603
     try:
         _sealed_through(audit_record(actor=None, action="bench.start").sequence)
         plain, audited = [], []
@@ -255,7 +255,7 @@ def reads(workers: list[int], seconds: float, clients: int) -> None:
     figures = {}
     for count in workers:
         port = 18700 + count
-        server = subprocess.Popen(
+        server = subprocess.Popen(  # noqa: S603
             [
                 str(Path(sys.executable).with_name("gunicorn")),
                 "config.wsgi",
