@@ -41,12 +41,19 @@ class TreeHeadSerializer(serializers.ModelSerializer):
         return datetime.fromtimestamp(head.timestamp / 1000, UTC).isoformat().replace("+00:00", "Z")
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 class InclusionQuerySerializer(serializers.Serializer):
-    sequence = serializers.IntegerField(min_value=1, help_text="The audit row's sequence.")
+    sequence = serializers.IntegerField(
+        min_value=1, max_value=BIGINT_MAX, help_text="The audit row's sequence."
+    )
 
 
 class ConsistencyQuerySerializer(serializers.Serializer):
-    first = serializers.IntegerField(min_value=1, help_text="The size of the earlier head.")
+    first = serializers.IntegerField(
+        min_value=1, max_value=BIGINT_MAX, help_text="The size of the earlier head."
+    )
 
 
 class InclusionProofSerializer(serializers.Serializer):
@@ -91,7 +98,7 @@ class TreeHeadViewSet(mixins.ListModelMixin, ExchangeViewSet):
     cursor_ordering = ("-tree_size",)
     audit_object_type = "audit_tree"
     lookup_field = "tree_size"
-    lookup_value_regex = "[0-9]{1,19}"
+    lookup_value_regex = "[0-9]{1,18}"
 
     def get_queryset(self):
         return AuditTreeHead.objects.all()
