@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from agencies.roles import Role
-from protocol.filters import refuse_unknown_and_empty
+from protocol.filters import PAGING_PARAMETERS, refuse_unknown_and_empty
 from protocol.viewsets import ExchangeViewSet
 
 from .audit import audit_events_visible_to, audit_record
@@ -119,7 +119,9 @@ class TreeHeadViewSet(mixins.ListModelMixin, ExchangeViewSet):
 
     @extend_schema(summary="Signed tree heads, largest first")
     def list(self, request):
-        refuse_unknown_and_empty(request.query_params, known={"cursor", "limit"})
+        # The paginator judges cursor and limit; anything else is refused.
+        others = {k: v for k, v in request.query_params.items() if k not in PAGING_PARAMETERS}
+        refuse_unknown_and_empty(others, known=set())
         page = self.paginate_queryset(self.get_queryset())
         self._audit("list")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
