@@ -54,6 +54,7 @@ check: lint
 	diff -u openapi.yaml var/openapi.check.yaml || (echo "openapi.yaml is stale: run 'make schema'" && exit 1)
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 	  ENCRYPTION_KEYS=k1:$$(head -c 32 /dev/urandom | base64) \
+	  AUDIT_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64) \
 	  EMAIL_URL=smtp+tls://mailer:secret@smtp.example.org:587 \
 	  ALLOWED_HOSTS=exchange.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 

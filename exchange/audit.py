@@ -1,31 +1,27 @@
-"""The audit trail: appending hash-chained rows, verifying the chain, publishing its head."""
+"""The audit trail: appending rows without a shared lock, their canonical form, who reads them."""
 
 import hashlib
-import itertools
 import json
-import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from agencies.authentication import Caller, caller_of
 from agencies.models import Agency
 from agencies.selectors import audit_reach, parties_in_reach
 from protocol.context import current_request_id
-from protocol.counters import counter_next
-from protocol.models import Counter
 
 from .models import AuditEvent, AuditEventAgency
 
+# The counter that numbered the hash chain, which now marks its last row.
 AUDIT_SEQUENCE = "audit"
 GENESIS_HASH = "0" * 64
-CHECKPOINT_EVENT = "audit.checkpoint"
+TREE_HEAD_EVENT = "audit.tree_head"
 
 # The columns a row's hash covers, in this order; its agencies and prev_hash follow them.
 HASHED_FIELDS = (
@@ -46,34 +42,42 @@ HASHED_FIELDS = (
 )
 
 
+ROW_FORM = "mekong-audit-row/2"
+
+
 def _canonical_value(value):
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="microseconds")
     if isinstance(value, UUID):
         return str(value)
-    raise TypeError(f"{type(value).__name__} has no canonical form in the audit chain.")
+    raise TypeError(f"{type(value).__name__} has no canonical form in the audit trail.")
+
+
+def row_canonical(values: Sequence, parties: Iterable[tuple[str, str]], prev_hash: str) -> str:
+    """The text a row's hash covers, from its ``HASHED_FIELDS`` values and (agency id, country)
+    pairs. A chained row covers its sequence and the previous row's hash; a later row covers
+    its content, and its leaf in the tree binds the sequence."""
+    pairs = sorted([str(agency), country] for agency, country in parties)
+    body = [*values, pairs, prev_hash] if prev_hash else [ROW_FORM, *values[1:], pairs]
+    return json.dumps(body, default=_canonical_value, sort_keys=True, separators=(",", ":"))
 
 
 def row_hash(values: Sequence, parties: Iterable[tuple[str, str]], prev_hash: str) -> str:
-    """SHA-256 over the canonical JSON of a row's ``HASHED_FIELDS`` values, its
-    (agency id, country) pairs and the previous row's hash."""
-    canonical = json.dumps(
-        [*values, sorted([str(agency), country] for agency, country in parties), prev_hash],
-        default=_canonical_value,
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """SHA-256 over ``row_canonical``, in hex."""
+    return hashlib.sha256(row_canonical(values, parties, prev_hash).encode()).hexdigest()
 
 
-def audit_row_seal(row: dict, parties: Iterable[tuple], prev_hash: str) -> str:
-    """Chain one row (its ``HASHED_FIELDS`` values in ``row``) to the previous row's hash.
+def audit_leaf(sequence: int, digest: str) -> bytes:
+    """A row's leaf in the Merkle tree: its sequence (8 bytes, big-endian) and its hash."""
+    return sequence.to_bytes(8, "big") + bytes.fromhex(digest)
 
-    Sets ``prev_hash`` and ``hash`` in ``row`` and returns the new head. Every append goes
-    through it: requests one at a time, the benchmark seeders in bulk.
-    """
-    row["prev_hash"] = prev_hash
-    row["hash"] = row_hash([row[field] for field in HASHED_FIELDS], parties, prev_hash)
+
+def audit_row_digest(row: dict, parties: Iterable[tuple]) -> str:
+    """Set ``hash`` (and an empty ``prev_hash``) in ``row``, which holds the ``HASHED_FIELDS``
+    values but the sequence, and return the hash. Every append goes through it: requests one at
+    a time, the benchmark seeders in bulk."""
+    row["prev_hash"] = ""
+    row["hash"] = row_hash([None, *(row[field] for field in HASHED_FIELDS[1:])], parties, "")
     return row["hash"]
 
 
@@ -87,6 +91,34 @@ def _unsaved(caller: Caller | None, **fields) -> AuditEvent:
     )
 
 
+# HASHED_FIELDS name columns; the sequence comes from the database.
+_INSERT = (
+    f"INSERT INTO {AuditEvent._meta.db_table} ({', '.join(HASHED_FIELDS[1:])}, prev_hash, hash) "  # noqa: S608
+    f"VALUES ({', '.join(['%s'] * (len(HASHED_FIELDS) - 1))}, '', %s) RETURNING sequence"
+)
+
+
+def _insert(event: AuditEvent, parties: dict) -> int:
+    """One statement on PostgreSQL: the row, its agencies, and the sequence it was given."""
+    values = [
+        json.dumps(event.detail) if name == "detail" else getattr(event, name)
+        for name in HASHED_FIELDS[1:]
+    ]
+    sql, params = _INSERT, [*values, event.hash]
+    if parties:
+        rows = ", ".join(["(%s::uuid, %s)"] * len(parties))
+        sql = (
+            f"WITH event AS ({_INSERT}), parties AS (INSERT INTO "  # noqa: S608
+            f"{AuditEventAgency._meta.db_table} (audit_event_id, agency_id, country) "
+            f"SELECT event.sequence, party.agency, party.country FROM event, "
+            f"(VALUES {rows}) AS party (agency, country)) SELECT sequence FROM event"
+        )
+        params += [value for agency in parties.values() for value in (agency.pk, agency.country)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
 @transaction.atomic(savepoint=False)
 def _append(event: AuditEvent, agencies: Iterable[Agency]) -> AuditEvent:
     parties = {agency.pk: agency for agency in agencies}
@@ -95,16 +127,14 @@ def _append(event: AuditEvent, agencies: Iterable[Agency]) -> AuditEvent:
     # Stored exactly as hashed: what JSON cannot hold natively is turned into strings first.
     event.detail = json.loads(json.dumps(event.detail, cls=DjangoJSONEncoder))
     event.request_id = current_request_id() or ""
-    # The chain's head is locked from here until the transaction ends: one chain, no forks.
-    event.sequence = counter_next(AUDIT_SEQUENCE)
     event.occurred_at = timezone.now()
-    sealed = {field: getattr(event, field) for field in HASHED_FIELDS}
-    audit_row_seal(
-        sealed,
-        [(agency.pk, agency.country) for agency in parties.values()],
-        _hash_of(event.sequence - 1),
-    )
-    event.prev_hash, event.hash = sealed["prev_hash"], sealed["hash"]
+    hashed = {field: getattr(event, field) for field in HASHED_FIELDS[1:]}
+    audit_row_digest(hashed, [(agency.pk, agency.country) for agency in parties.values()])
+    event.prev_hash, event.hash = hashed["prev_hash"], hashed["hash"]
+    # No lock shared with other requests: the database hands out the sequence.
+    if connection.vendor == "postgresql":
+        event.sequence = _insert(event, parties)
+        return event
     event.save(force_insert=True)
     AuditEventAgency.objects.bulk_create(
         AuditEventAgency(audit_event=event, agency=agency, country=agency.country)
@@ -116,34 +146,44 @@ def _append(event: AuditEvent, agencies: Iterable[Agency]) -> AuditEvent:
 @transaction.atomic(savepoint=False)
 def audit_bulk_append(rows: list[tuple[AuditEvent, list[Agency]]]) -> None:
     """Append many rows at once, in order, as ``_append`` appends one (benchmark seeding)."""
-    if not rows:
-        return
-    last = counter_next(AUDIT_SEQUENCE, len(rows))
-    head = _hash_of(last - len(rows))
-    parties = []
-    for sequence, (event, agencies) in enumerate(rows, start=last - len(rows) + 1):
-        event.sequence = sequence
+    for event, agencies in rows:
         event.occurred_at = event.occurred_at or timezone.now()
         event.detail = json.loads(json.dumps(event.detail, cls=DjangoJSONEncoder))
-        sealed = {field: getattr(event, field) for field in HASHED_FIELDS}
-        head = audit_row_seal(sealed, [(a.pk, a.country) for a in agencies], head)
-        event.prev_hash, event.hash = sealed["prev_hash"], sealed["hash"]
-        parties += [
-            AuditEventAgency(audit_event=event, agency=a, country=a.country) for a in agencies
-        ]
+        hashed = {field: getattr(event, field) for field in HASHED_FIELDS[1:]}
+        audit_row_digest(hashed, [(agency.pk, agency.country) for agency in agencies])
+        event.prev_hash, event.hash = hashed["prev_hash"], hashed["hash"]
+    # The database hands out the sequences, in order, and returns them.
     AuditEvent.objects.bulk_create([event for event, _ in rows])
-    AuditEventAgency.objects.bulk_create(parties)
+    AuditEventAgency.objects.bulk_create(
+        AuditEventAgency(audit_event=event, agency=agency, country=agency.country)
+        for event, agencies in rows
+        for agency in agencies
+    )
 
 
-def _hash_of(sequence: int) -> str:
-    # A statement of its own, after the head's lock is held: its snapshot sees the previous
-    # row even when that row committed while this transaction waited for the lock.
-    if sequence == 0:
-        return GENESIS_HASH
-    found = AuditEvent.objects.filter(sequence=sequence).values_list("hash", flat=True).first()
-    if found is None:
-        raise RuntimeError(f"Audit row {sequence} is missing: run verify_audit.")
-    return found
+def audit_sequence_last() -> int:
+    """The last sequence handed out (or written), for a bulk loader that writes rows itself."""
+    last = AuditEvent.objects.aggregate(last=models.Max("sequence"))["last"] or 0
+    if connection.vendor != "postgresql":
+        return last
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, 'sequence')::regclass)",
+            [AuditEvent._meta.db_table],
+        )
+        return max(last, cursor.fetchone()[0] or 0)
+
+
+def audit_sequence_resume() -> None:
+    """After a bulk load with its own sequences: the database hands out the next ones after it
+    (SQLite's AUTOINCREMENT follows by itself)."""
+    last = audit_sequence_last()
+    if connection.vendor == "postgresql" and last:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'sequence'), %s)",
+                [AuditEvent._meta.db_table, last],
+            )
 
 
 def audit_record(
@@ -162,8 +202,8 @@ def audit_record(
 
     ``actor`` is the caller (None for the system); the row also names the caller's agency, API
     client and on-behalf-of, and concerns ``agencies`` plus the caller's agency. ``detail`` holds
-    ids and codes only, never personal data or secrets. Call it last in a write service: the
-    chain's head stays locked from here until the transaction commits.
+    ids and codes only, never personal data or secrets. It takes no lock: the sealer makes the
+    row a leaf of the Merkle tree once its transaction has committed.
     """
     return _append(
         _unsaved(
@@ -253,105 +293,3 @@ def audit_events_visible_to(caller: Caller) -> models.QuerySet[AuditEvent]:
 def audit_sequences_concerning(**party) -> models.QuerySet:
     """The sequences of rows whose exchange concerns a matching agency (by ``country``, ...)."""
     return AuditEventAgency.objects.filter(**party).values("audit_event_id")
-
-
-@dataclass(frozen=True)
-class ChainHead:
-    """A row of the chain named by sequence and hash, as a checkpoint publishes it."""
-
-    sequence: int
-    hash: str
-
-    def __str__(self):
-        return f"{self.sequence}:{self.hash}"
-
-    @classmethod
-    def parse(cls, text: str) -> "ChainHead":
-        match = re.fullmatch(r"(\d+):([0-9a-fA-F]{64})", text.strip())
-        if match is None:
-            raise ValueError("A chain head is <sequence>:<the 64 hex digits of its hash>.")
-        return cls(int(match[1]), match[2].lower())
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    """What a verification found: the rows checked, the head, and the first broken row."""
-
-    rows: int
-    head: ChainHead | None
-    broken_at: int | None = None
-    problem: str = ""
-
-    @property
-    def intact(self) -> bool:
-        return self.broken_at is None
-
-
-class AuditChainBroken(Exception):
-    def __init__(self, report: ChainReport):
-        super().__init__(f"Audit row {report.broken_at}: {report.problem}")
-        self.report = report
-
-
-def _parties_by_sequence(first: int, last: int, chunk_size: int) -> Iterator[tuple[int, list]]:
-    parties = (
-        AuditEventAgency.objects.filter(audit_event__gte=first, audit_event__lte=last)
-        .order_by("audit_event_id")
-        .values_list("audit_event_id", "agency_id", "country")
-        .iterator(chunk_size=chunk_size)
-    )
-    for sequence, group in itertools.groupby(parties, key=lambda party: party[0]):
-        yield sequence, [(agency, country) for _, agency, country in group]
-
-
-def audit_chain_verify(
-    *, since: ChainHead | None = None, against: ChainHead | None = None, chunk_size: int = 5000
-) -> ChainReport:
-    """Recompute the chain in sequence order and name the first row that does not hold.
-
-    ``since`` starts at an earlier verified head instead of the first row; ``against`` is a
-    head a partner kept, which must still be in the chain unchanged.
-    """
-    # Read before the last row: every sequence the counter has handed out is committed.
-    counted = Counter.objects.filter(name=AUDIT_SEQUENCE).values_list("value", flat=True).first()
-    last = AuditEvent.objects.aggregate(last=models.Max("sequence"))["last"] or 0
-    first = since.sequence if since else 1
-    rows = (
-        AuditEvent.objects.filter(sequence__range=(first, last))
-        .order_by("sequence")
-        .values_list(*HASHED_FIELDS, "prev_hash", "hash")
-        .iterator(chunk_size=chunk_size)
-    )
-    parties = _parties_by_sequence(first, last, chunk_size)
-    pending = next(parties, None)
-    expected, prev, checked, head = first, None if since else GENESIS_HASH, 0, None
-
-    def broken(sequence: int, problem: str) -> ChainReport:
-        return ChainReport(rows=checked, head=head, broken_at=sequence, problem=problem)
-
-    for row in rows:
-        sequence, prev_hash, digest = row[0], row[-2], row[-1]
-        row_parties = []
-        while pending is not None and pending[0] <= sequence:
-            if pending[0] == sequence:
-                row_parties = pending[1]
-            pending = next(parties, None)
-        if sequence != expected:
-            return broken(expected, f"row {expected} is missing (the next row is {sequence}).")
-        if prev is not None and prev_hash != prev:
-            return broken(sequence, f"it does not link to row {sequence - 1}.")
-        if since is not None and sequence == since.sequence and digest != since.hash:
-            return broken(sequence, "it differs from the head verified before.")
-        if row_hash(row[:-2], row_parties, prev_hash) != digest:
-            return broken(sequence, "its content does not match its hash.")
-        if against is not None and sequence == against.sequence and digest != against.hash:
-            return broken(sequence, "it differs from the checkpoint.")
-        checked, prev, expected = checked + 1, digest, expected + 1
-        head = ChainHead(sequence, digest)
-    if since is not None and head is None:
-        return broken(since.sequence, "the head verified before is missing.")
-    if counted and counted > last:
-        return broken(last + 1, f"rows {last + 1} to {counted} are missing.")
-    if against is not None and against.sequence > last:
-        return broken(against.sequence, f"the checkpoint names it, but the chain ends at {last}.")
-    return ChainReport(rows=checked, head=head)

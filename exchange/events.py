@@ -35,6 +35,7 @@ EVENT_TYPES = {
     "deadline.overdue": _("Deadline passed"),
     "deadline.escalated": _("Deadline passed two days ago: escalated"),
     "audit.checkpoint": _("Audit checkpoint"),
+    "audit.tree_head": _("Audit tree head"),
 }
 APPROACHING = "deadline.approaching"
 OVERDUE = "deadline.overdue"
@@ -55,6 +56,7 @@ NOT_EMAILED = frozenset(
         "case.redacted",
         "document.deleted",
         "audit.checkpoint",
+        "audit.tree_head",
     }
 )
 
@@ -77,9 +79,15 @@ EVENT_DATA_KEYS = frozenset(
         # A document: which one and its kind, never its name or content.
         "document",
         "kind",
-        # An audit checkpoint: the chain head every partner keeps.
+        # An audit checkpoint: the chain head partners kept before the Merkle tree.
         "sequence",
         "hash",
+        # A signed head of the audit trail's Merkle tree, which every partner keeps.
+        "tree_size",
+        "root_hash",
+        "timestamp",
+        "key_id",
+        "signature",
     }
 )
 DEADLINE_KEYS = {

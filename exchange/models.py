@@ -181,25 +181,41 @@ class Delivery(models.Model):
 class AuditEvent(models.Model):
     """One recorded act: a case read, a write, a denied request, an access change, a sign-in.
 
-    Rows are only appended (the database refuses UPDATE and DELETE) and chained: ``hash`` is
-    SHA-256 over the row and ``prev_hash``, so an edited, removed or reordered row breaks the
-    chain. Rows name objects by id and reference only and never carry personal data.
+    Rows are only appended (the database refuses UPDATE and DELETE), each with a sequence from
+    the database and ``hash``, SHA-256 over its content; the sealer makes them leaves of a Merkle
+    tree with signed heads. The first rows were hash-chained instead (``prev_hash``, the
+    previous row's hash) and stay so. Rows name objects by id and reference only and never
+    carry personal data.
     """
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", _("Allowed")
         DENIED = "denied", _("Denied")
 
-    sequence = models.BigIntegerField(primary_key=True)
+    sequence = models.BigAutoField(primary_key=True)
     occurred_at = models.DateTimeField(db_index=True)
+    # No constraint in the database: checking one would lock the user's and agency's rows
+    # (FOR KEY SHARE) in every request. Django still refuses to delete what a row names.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     agency = models.ForeignKey(
-        "agencies.Agency", on_delete=models.PROTECT, null=True, related_name="+"
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     api_client = models.ForeignKey(
-        "agencies.ApiClient", on_delete=models.PROTECT, null=True, related_name="+"
+        "agencies.ApiClient",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     on_behalf_of = models.CharField(max_length=128, blank=True)
     action = models.CharField(max_length=64)
@@ -213,7 +229,8 @@ class AuditEvent(models.Model):
         "agencies.Agency", through="AuditEventAgency", related_name="audit_events"
     )
     detail = models.JSONField(default=dict)
-    prev_hash = models.CharField(max_length=64)
+    # Set on the rows of the first hash chain only.
+    prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
 
     class Meta:
@@ -229,9 +246,15 @@ class AuditEventAgency(models.Model):
 
     # Indexed by the unique constraint, which starts with it.
     audit_event = models.ForeignKey(
-        AuditEvent, on_delete=models.PROTECT, related_name="parties", db_index=False
+        AuditEvent,
+        on_delete=models.PROTECT,
+        related_name="parties",
+        db_index=False,
+        db_constraint=False,
     )
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     country = models.CharField(max_length=2)
 
     class Meta:
@@ -261,3 +284,42 @@ class RefusalWindow(models.Model):
 
     def __str__(self):
         return f"{self.source} {self.window_start:%Y-%m-%d %H:%M}"
+
+
+class AuditLeaf(models.Model):
+    """A sealed audit row's place in the Merkle tree: leaves follow the rows' sequence."""
+
+    index = models.BigIntegerField(primary_key=True)
+    sequence = models.BigIntegerField(unique=True)
+
+    def __str__(self):
+        return f"leaf {self.index}: #{self.sequence}"
+
+
+class AuditTreeNode(models.Model):
+    """The hash of a complete subtree of the Merkle tree: leaves [index * 2^level, ...)."""
+
+    pk = models.CompositePrimaryKey("level", "index")
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    def __str__(self):
+        return f"node {self.level}/{self.index}"
+
+
+class AuditTreeHead(models.Model):
+    """A signed tree head: the root of the first ``tree_size`` leaves at ``timestamp``."""
+
+    tree_size = models.BigIntegerField(primary_key=True)
+    root_hash = models.CharField(max_length=64)
+    # Milliseconds since the epoch, as signed.
+    timestamp = models.BigIntegerField()
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=88)
+
+    class Meta:
+        ordering = ["-tree_size"]
+
+    def __str__(self):
+        return f"{self.tree_size}:{self.root_hash}"

@@ -164,7 +164,7 @@ class EventFeedQuerySerializer(serializers.Serializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    """One audit row: who did what to which object, and the chain link. No personal data."""
+    """One audit row: who did what to which object, and its hash. No personal data."""
 
     actor = serializers.SlugRelatedField(
         slug_field="username",

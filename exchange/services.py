@@ -1,4 +1,4 @@
-"""Writes of the exchange layer: the event outbox, webhook endpoints, redelivery, checkpoints."""
+"""Writes of the exchange layer: the event outbox, webhook endpoints, redelivery."""
 
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
@@ -15,13 +15,7 @@ from agencies.models import Agency
 from protocol.counters import counter_next
 from protocol.problems import Conflict, DeliveryInProgress, EndpointDisabled
 
-from .audit import (
-    CHECKPOINT_EVENT,
-    AuditChainBroken,
-    ChainHead,
-    audit_chain_verify,
-    audit_record,
-)
+from .audit import audit_record
 from .delivery import deliveries_enqueue_on_commit, deliveries_plan
 from .egress import webhook_url_check
 from .events import EVENT_TYPES, event_data_check, event_types_clean
@@ -257,33 +251,3 @@ def delivery_redeliver(*, actor, delivery: Delivery) -> Delivery:
         agencies=[delivery.agency],
     )
     return delivery
-
-
-def _last_checkpoint() -> ChainHead | None:
-    data = (
-        Event.objects.filter(type=CHECKPOINT_EVENT)
-        .order_by("-sequence")
-        .values_list("data", flat=True)
-        .first()
-    )
-    return ChainHead(data["sequence"], data["hash"]) if data else None
-
-
-def audit_checkpoint_publish() -> Event | None:
-    """Publish the chain head to every active agency, so that each partner keeps heads that
-    the operator cannot rewrite. The rows since the last published head are verified first;
-    nothing is published when the head has not moved."""
-    since = _last_checkpoint()
-    report = audit_chain_verify(since=since)
-    if not report.intact:
-        raise AuditChainBroken(report)
-    if report.head is None or report.head == since:
-        return None
-    with transaction.atomic():
-        return event_emit(
-            type=CHECKPOINT_EVENT,
-            object_type="audit_chain",
-            object_id=None,
-            agencies=Agency.objects.filter(is_active=True),
-            data={"sequence": report.head.sequence, "hash": report.head.hash},
-        )

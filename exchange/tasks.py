@@ -7,8 +7,8 @@ from celery import shared_task
 from protocol.idempotency import idempotency_keys_purge
 
 from . import refusals
+from .audit_sealer import audit_seal_pending
 from .delivery import attempt_time_limit, deliveries_sweep, delivery_attempt
-from .services import audit_checkpoint_publish
 
 
 @shared_task
@@ -28,13 +28,12 @@ def sweep_deliveries() -> int:
 
 
 @shared_task
-def publish_audit_checkpoint() -> int | None:
-    """Hourly: the sequence of the head published, or None when it has not moved."""
-    event = audit_checkpoint_publish()
-    return event.data["sequence"] if event else None
-
-
-@shared_task
 def seal_refusal_windows() -> int:
     """Every minute: one audit row per source and finished minute of refused requests."""
     return refusals.seal_refusal_windows()
+
+
+@shared_task(soft_time_limit=5, time_limit=10)
+def seal_audit_log() -> int:
+    """Each second: the audit rows sealed into the Merkle tree."""
+    return audit_seal_pending()

@@ -24,7 +24,13 @@ def _clean_cache():
     yield
 
 
-AUDIT_TABLES = ("exchange_auditevent", "exchange_auditeventagency")
+AUDIT_TABLES = (
+    "exchange_auditevent",
+    "exchange_auditeventagency",
+    "exchange_auditleaf",
+    "exchange_audittreenode",
+    "exchange_audittreehead",
+)
 
 
 @contextmanager
@@ -85,8 +91,8 @@ def _audit_trail_emptied_after_transactional_tests(request):
     request.getfixturevalue("transactional_db")  # so that this teardown runs before the flush
     yield
     with _audit_triggers_disabled() as cursor:
-        cursor.execute("DELETE FROM exchange_auditeventagency")
-        cursor.execute("DELETE FROM exchange_auditevent")
+        for table in AUDIT_TABLES[::-1]:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
 
 
 @pytest.fixture

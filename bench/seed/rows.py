@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from agencies.selectors import permission_id
-from exchange.audit import audit_row_seal
+from exchange.audit import audit_row_digest
 from exchange.models import AuditEvent, AuditEventAgency, Event, EventAudience
 from referrals.access import SHARE_GRANT
 from referrals.models import (
@@ -142,7 +142,7 @@ class RowWriter:
         )
 
     def audit(self, batch: Batch, *, action, case, kind, at, actor: Party, audience) -> None:
-        """The change's audit row, chained to the previous one, as ``audit_record`` writes it."""
+        """The change's audit row, as ``audit_record`` writes it; the sealer seals it later."""
         self.audit_sequence += 1
         row = {
             "sequence": self.audit_sequence,
@@ -161,9 +161,7 @@ class RowWriter:
             "detail": {},
         }
         parties = {party.id: party for party in [*audience, actor]}
-        self.audit_head = audit_row_seal(
-            row, [(party.id, party.country) for party in parties.values()], self.audit_head
-        )
+        audit_row_digest(row, [(party.id, party.country) for party in parties.values()])
         batch.add(AuditEvent, **row)
         for party in parties.values():
             batch.add(

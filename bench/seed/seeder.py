@@ -10,8 +10,7 @@ from itertools import accumulate
 from django.db import connection
 
 from agencies.models import Agreement, Checkpoint
-from exchange.audit import AUDIT_SEQUENCE, GENESIS_HASH
-from exchange.models import AuditEvent
+from exchange.audit import audit_sequence_last, audit_sequence_resume
 from exchange.services import EVENT_SEQUENCE
 from protocol.models import Counter
 from referrals.access import RECIPIENT_GRANT, SENDER_GRANT
@@ -77,13 +76,7 @@ class Seeder(RowWriter):
             self.third_parties[(party.country, party.kind)].append(party)
         counters = dict(Counter.objects.values_list("name", "value"))
         self.sequence = counters.pop(EVENT_SEQUENCE, 0)
-        self.audit_sequence = counters.pop(AUDIT_SEQUENCE, 0)
-        self.audit_head = (
-            AuditEvent.objects.filter(sequence=self.audit_sequence)
-            .values_list("hash", flat=True)
-            .first()
-            or GENESIS_HASH
-        )
+        self.audit_sequence = audit_sequence_last()
         self.references = Tally(counters)
         self.agreements = {(a.country_a, a.country_b): a for a in Agreement.objects.all()}
         self.windows = {
@@ -374,7 +367,8 @@ class Seeder(RowWriter):
             case["cancellation_reason"] = v.CANCELLATION
 
     def save_counters(self) -> None:
-        """Move the reference and event counters past what was seeded, so later sends go on."""
+        """Move the reference and event counters and the audit sequence past what was seeded,
+        so later sends go on."""
         table = connection.ops.quote_name(Counter._meta.db_table)
         with connection.cursor() as cursor:
             cursor.executemany(
@@ -383,6 +377,6 @@ class Seeder(RowWriter):
                 [
                     *self.references.items(),
                     (EVENT_SEQUENCE, self.sequence),
-                    (AUDIT_SEQUENCE, self.audit_sequence),
                 ],
             )
+        audit_sequence_resume()

@@ -414,12 +414,25 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=1),
         "options": {"expires": 50},
     },
-    # Every partner keeps the audit chain's head, so that history cannot be rewritten unseen.
-    "publish-audit-checkpoint": {
-        "task": "exchange.tasks.publish_audit_checkpoint",
-        "schedule": crontab(minute=0),
+    # Each second: committed audit rows become leaves of the Merkle tree under a signed head.
+    "seal-audit-log": {
+        "task": "exchange.tasks.seal_audit_log",
+        "schedule": timedelta(seconds=1),
+        "options": {"expires": 1},
     },
 }
+
+# The audit trail's Merkle tree (exchange/audit_sealer.py): heads are signed with this Ed25519
+# key (base64 of its 32-byte seed); without one, a key derived from SECRET_KEY (never in
+# production, whose settings require it). Partners verify heads with its public key.
+AUDIT_SIGNING_KEY = env.str("AUDIT_SIGNING_KEY", default="")
+# Public keys (base64, raw 32 bytes) of earlier signing keys, so that older heads still verify.
+AUDIT_RETIRED_PUBLIC_KEYS = env.list("AUDIT_RETIRED_PUBLIC_KEYS", default=[])
+AUDIT_SEAL_BATCH = env.int("AUDIT_SEAL_BATCH", default=10000)
+# How long the sealer waits for appends in flight below its watermark to commit or roll back.
+AUDIT_SEAL_DRAIN_SECONDS = env.float("AUDIT_SEAL_DRAIN_SECONDS", default=1.5)
+# A head is published as an event to every agency at most this often (every head is served).
+AUDIT_HEAD_PUBLISH_EVERY = timedelta(minutes=10)
 
 # Webhook and email delivery of events (exchange/delivery.py).
 # Private, loopback and link-local targets (and plain http): development and closed networks only.

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from exchange.audit import audit_record
@@ -72,6 +72,21 @@ def _reminders_send(model, wanted: list[tuple]) -> int:
     return len(events)
 
 
+def _next_reminders_save(model, cases) -> None:
+    """Each case's new ``next_reminder_at`` in one UPDATE ... FROM (VALUES ...) on PostgreSQL:
+    ``bulk_update`` builds a CASE with a branch per row, a quarter of the sweep's time."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(cases, ["next_reminder_at"])
+        return
+    rows = ", ".join(["(%s::uuid, %s::timestamptz)"] * len(cases))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {model._meta.db_table} AS c SET next_reminder_at = v.at "  # noqa: S608
+            f"FROM (VALUES {rows}) AS v (id, at) WHERE c.id = v.id",
+            [value for case in cases for value in (case.pk, case.next_reminder_at)],
+        )
+
+
 def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> int:
     """Send the reminders that are due, each exactly once; returns how many were sent.
 
@@ -106,7 +121,7 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
                     ]
                     case.next_reminder_at = next_reminder_at(case, agreement, now)
                 sent += _reminders_send(model, wanted)
-                model.objects.bulk_update(due, ["next_reminder_at"])
+                _next_reminders_save(model, due)
     if sent:
         audit_record(actor=None, action="deadline.sweep", detail={"reminders": sent})
     return sent

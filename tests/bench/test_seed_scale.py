@@ -161,15 +161,20 @@ def test_a_seeded_agency_lists_only_its_own_cases(seeded, as_partner):
     assert {str(pk) for pk in visible} >= set(ids)
 
 
-def test_every_change_has_a_chained_audit_row_that_verifies(seeded):
-    from exchange.audit import audit_chain_verify
+def test_every_change_has_an_audit_row_that_seals_and_verifies(seeded):
+    from exchange.audit import audit_record
+    from exchange.audit_sealer import audit_seal_pending
+    from exchange.audit_verify import audit_verify
     from exchange.models import AuditEvent, Event
 
     cases = {"object_type__in": ["referral", "return"]}
     assert AuditEvent.objects.filter(**cases).count() == Event.objects.filter(**cases).count()
-    report = audit_chain_verify()
+    after = audit_record(actor=None, action="test.after_seeding")
+    assert after.sequence > AuditEvent.objects.exclude(pk=after.pk).latest("sequence").sequence
+    assert audit_seal_pending(budget_seconds=120) == AuditEvent.objects.count()
+    report = audit_verify()
     assert report.intact, report
-    assert report.head.sequence == AuditEvent.objects.count()
+    assert report.leaves == report.rows == AuditEvent.objects.count()
 
 
 def test_a_case_with_a_running_clock_is_due_a_reminder_and_no_other_is(seeded):

@@ -221,7 +221,7 @@ def test_the_csv_export_has_every_field_oldest_first(exchanges, auditor):
     assert list(rows[0]) == list(AuditEventSerializer().fields)
     assert [row["reference"] for row in rows] == list(EXCHANGES)
     assert rows[2]["agencies"].split() == sorted(EXCHANGES["REF-TH-KH-2026-000003"])
-    assert rows[0]["prev_hash"] and len(rows[0]["hash"]) == 64
+    assert rows[0]["prev_hash"] == "" and len(rows[0]["hash"]) == 64
 
 
 def test_csv_cells_cannot_become_spreadsheet_formulas(agencies, auditor, as_partner):

@@ -1,42 +1,51 @@
-"""Recompute the audit trail's hash chain and name the first broken row."""
+"""Verify the audit trail: rows, the first hash chain, the Merkle tree and its signed heads."""
 
 import argparse
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exchange.audit import ChainHead, audit_chain_verify
+from exchange.audit_verify import KeptHead, audit_verify
 
 
-def _chain_head(text: str) -> ChainHead:
+def _kept_head(text: str) -> KeptHead:
     try:
-        return ChainHead.parse(text)
+        return KeptHead.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 class Command(BaseCommand):
-    help = "Verify the audit trail's hash chain; exits non-zero and names the first broken row."
+    help = (
+        "Verify the audit trail (rows, hash chain, Merkle tree, signed heads); exits non-zero "
+        "and names the first row, leaf, node or head that does not hold."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--against",
-            type=_chain_head,
-            metavar="SEQUENCE:HASH",
-            help="a chain head a partner kept (from an audit.checkpoint event)",
+            type=_kept_head,
+            metavar="SIZE:ROOT",
+            help="a tree head a partner kept (from an audit.tree_head event)",
         )
         parser.add_argument("--chunk-size", type=int, default=5000)
 
     def handle(self, *args, **options):
         started = time.monotonic()
-        report = audit_chain_verify(against=options["against"], chunk_size=options["chunk_size"])
+        report = audit_verify(against=options["against"], chunk_size=options["chunk_size"])
         elapsed = time.monotonic() - started
         if not report.intact:
             raise CommandError(
-                f"The audit trail is broken at row {report.broken_at}: {report.problem} "
-                f"({report.rows} rows before it hold)."
+                f"The audit trail is broken at {report.broken}: {report.problem} "
+                f"({report.rows} rows, {report.leaves} leaves and {report.heads} heads "
+                "checked before it hold)."
             )
-        head = report.head or "none (empty)"
+        latest = report.latest
+        head = f"{latest.tree_size}:{latest.root_hash}" if latest else "none yet"
+        unsealed = report.rows - report.leaves
         self.stdout.write(
-            f"The audit trail holds: {report.rows} rows, head {head}, {elapsed:.1f} s."
+            f"The audit trail holds: {report.rows} rows ({unsealed} not sealed yet), "
+            f"{report.heads} signed heads, latest head {head}, {elapsed:.1f} s."
         )
+        if options["against"]:
+            self.stdout.write(f"The latest head extends the head kept, {options['against']}.")
