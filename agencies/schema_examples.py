@@ -70,7 +70,11 @@ register_examples(
         },
         "PatchedMemberUpdateRequest": {"role": "viewer"},
         "ApiClient": CLIENT,
-        "ApiClientWithSecret": {**CLIENT, "client_secret": "s3cr3t-shown-once-Qe8vN1"},
+        "ApiClientWithSecret": {
+            **CLIENT,
+            "client_secret": "s3cr3t-shown-once-Qe8vN1",
+            "secret_note": None,
+        },
         "ApiClientCreateRequest": {
             "name": "case-system",
             "role": "officer",

@@ -117,7 +117,11 @@ class TreeHeadViewSet(mixins.ListModelMixin, ExchangeViewSet):
             raise Http404
         return head
 
-    @extend_schema(summary="Signed tree heads, largest first")
+    @extend_schema(
+        summary="Signed tree heads, largest first",
+        description="Every signed head of the audit log's Merkle tree (size, root, time, key "
+        "and Ed25519 signature), newest first; a partner keeps them to check later heads.",
+    )
     def list(self, request):
         # The paginator judges cursor and limit; anything else is refused.
         others = {k: v for k, v in request.query_params.items() if k not in PAGING_PARAMETERS}
@@ -126,7 +130,11 @@ class TreeHeadViewSet(mixins.ListModelMixin, ExchangeViewSet):
         self._audit("list")
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(summary="The latest signed tree head")
+    @extend_schema(
+        summary="The latest signed tree head",
+        description="The head the sealer signed last: every audit row up to its size is sealed "
+        "under its root. 404 while nothing has been sealed.",
+    )
     @action(detail=False)
     def latest(self, request):
         refuse_unknown_and_empty(request.query_params, known=set())
@@ -136,7 +144,11 @@ class TreeHeadViewSet(mixins.ListModelMixin, ExchangeViewSet):
         self._audit("read", tree_size=head.tree_size)
         return Response(self.get_serializer(head).data)
 
-    @extend_schema(summary="The signed tree head of a given size")
+    @extend_schema(
+        summary="The signed tree head of a given size",
+        description="The head signed when the tree had exactly this many leaves; 404 when no "
+        "head of that size was signed.",
+    )
     def retrieve(self, request, tree_size=None):
         refuse_unknown_and_empty(request.query_params, known=set())
         head = self._head()
@@ -145,6 +157,8 @@ class TreeHeadViewSet(mixins.ListModelMixin, ExchangeViewSet):
 
     @extend_schema(
         summary="Inclusion proof of an audit row in this head",
+        description="The audit path (RFC 9162) proving that the row of this sequence is a leaf "
+        "under the head's root; only for a row the auditor may read in the audit trail.",
         parameters=[InclusionQuerySerializer],
         responses=InclusionProofSerializer,
     )
@@ -165,6 +179,8 @@ class TreeHeadViewSet(mixins.ListModelMixin, ExchangeViewSet):
 
     @extend_schema(
         summary="Consistency proof: this head extends an earlier one",
+        description="The proof (RFC 9162) that the tree of `first` leaves is a prefix of this "
+        "head's tree: the log was only appended to between the two heads.",
         parameters=[ConsistencyQuerySerializer],
         responses=ConsistencyProofSerializer,
     )

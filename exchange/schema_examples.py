@@ -43,6 +43,7 @@ register_examples(
         "WebhookEndpointWithSecret": {
             **ENDPOINT,
             "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "secret_note": None,
         },
         "WebhookEndpointCreateRequest": {
             "url": "https://cases.mosvy.gov.kh/hooks/mekong",
@@ -104,6 +105,36 @@ register_examples(
                     "answered_on_time_share": 0.9,
                     "overdue_now": 1,
                 }
+            ],
+        },
+    }
+)
+
+TREE_HEAD = {
+    "tree_size": 1048576,
+    "root_hash": "9f2c1e7b4d4e8a9c512d6f0b8e4a173f9a2c1e7b4d4e8a9c512d6f0b8e4a17aa",
+    "timestamp": 1775790000000,
+    "sealed_at": "2026-04-10T03:00:00Z",
+    "key_id": "a1b2c3d4",
+    "signature": "MEUCIQD0x5Yw9cFv1s2bq7m3Qn8p0Jt4Lw6kRz2hX1yV9eN5uAIgQ2dT8c3kP1vR6sM4nW7zB0aJ9yF2xE5hL8oG3iK6qU=",
+}
+register_examples(
+    {
+        "TreeHead": TREE_HEAD,
+        "InclusionProof": {
+            "tree_size": 1048576,
+            "root_hash": TREE_HEAD["root_hash"],
+            "sequence": 1042,
+            "leaf_index": 1041,
+            "row_hash": "4a17aa9f2c1e7b4d4e8a9c512d6f0b8e3f9a2c1e7b4d4e8a9c512d6f0b8e4a17",
+            "canonical": '{"action":"referral.read","sequence":1042}',
+            "audit_path": ["2d6f0b8e4a173f9a2c1e7b4d4e8a9c512d6f0b8e4a17aa9f2c1e7b4d4e8a9c51"],
+        },
+        "ConsistencyProof": {
+            "first": 524288,
+            "second": 1048576,
+            "consistency_path": [
+                "8a9c512d6f0b8e4a173f9a2c1e7b4d4e8a9c512d6f0b8e4a17aa9f2c1e7b4d4e"
             ],
         },
     }

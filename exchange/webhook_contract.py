@@ -33,6 +33,14 @@ DATA_SCHEMAS = {
         {**_CASE, "verification_due_at": _NULLABLE_TIME},
         "A return request's state and running clock; no personal data.",
     ),
+    "DocumentEventData": _closed(
+        {
+            **_CASE,
+            "document": {"type": "string", "format": "uuid"},
+            "kind": {"type": "string", "description": "The document's kind."},
+        },
+        "A document added to or removed from a case: its id and kind, never its name or content.",
+    ),
     "DeadlineEventData": _closed(
         {
             **_CASE,
@@ -54,6 +62,16 @@ DATA_SCHEMAS = {
         {"sequence": {"type": "integer"}, "hash": {"type": "string"}},
         "The head of the audit chain, for partners to keep.",
     ),
+    "AuditTreeHeadEventData": _closed(
+        {
+            "tree_size": {"type": "integer", "description": "Leaves (audit rows) under the head."},
+            "root_hash": {"type": "string", "description": "The Merkle root, hex (RFC 9162)."},
+            "timestamp": {"type": "integer", "description": "Milliseconds since the epoch."},
+            "key_id": {"type": "string", "description": "Which signing key signed it."},
+            "signature": {"type": "string", "description": "Ed25519 signature, base64."},
+        },
+        "A signed head of the audit log's Merkle tree, for partners to keep and verify.",
+    ),
     "WebhookTestData": _closed(
         {"endpoint": {"type": "string", "format": "uuid"}, "agency": _CODE},
         "A test message asked for by an agency admin.",
@@ -70,6 +88,10 @@ _CASE_DATA = {
 
 def _data_schema(event_type: str) -> dict:
     """Which data an event of this type carries (see ``event_data_check`` for the keys)."""
+    if event_type.startswith("document."):
+        return {"$ref": "#/components/schemas/DocumentEventData"}
+    if event_type == "audit.tree_head":
+        return {"$ref": "#/components/schemas/AuditTreeHeadEventData"}
     prefix = event_type.split(".", 1)[0]
     name = {
         "referral": "ReferralEventData",

@@ -33,9 +33,10 @@ def submit_once(user, key: str, make: Callable[[], str]) -> str:
                 )
         except IntegrityError:
             earlier = IdempotencyKey.objects.get(scope=scope, key=key)
-            return earlier.response_headers.get("Location", "/")
+            return earlier.resource_id or "/"
         location = make()
+        # The page the change made (a case's path): no personal data is kept with the key.
         record.response_status = 303
-        record.response_headers = {"Location": location}
-        record.save(update_fields=["response_status", "response_headers"])
+        record.resource_id = location
+        record.save(update_fields=["response_status", "resource_id"])
         return location

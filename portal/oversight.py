@@ -48,7 +48,8 @@ def sla_report(request):
             "window": window,
             "countries": Country.choices,
             "country": request.GET.get("country", ""),
-            "scope": (audit_reach(caller.agency) or {}).get("country"),
+            "reach": audit_reach(caller.agency),
+            "agency": caller.agency,
             "csv_url": f"/api/v1/reports/sla/?{urlencode(csv_query)}",
         },
     )

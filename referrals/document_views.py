@@ -122,6 +122,10 @@ class DocumentActions:
         return self.get_paginated_response(serializer(page, many=True).data)
 
     @extend_schema(
+        summary="Add a document to the case",
+        description="Multipart upload to this {resource} (PDF, JPEG, PNG or WebP, at most "
+        "20 MiB, 100 a case) by its parties; the type is taken from the content, photos lose "
+        "their location, and the file is sealed at rest.",
         request={"multipart/form-data": DocumentUploadSerializer},
         responses={201: DocumentSerializer},
     )

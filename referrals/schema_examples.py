@@ -192,3 +192,29 @@ register_examples(
         },
     }
 )
+
+register_examples(
+    {
+        "ConsentChange": {
+            "id": "6c5b4a39-2817-4f06-9e5d-4c3b2a190807",
+            "status": "given",
+            "scope": ["social_welfare", "ngo"],
+            "recorded_at": "2026-04-12T08:30:00Z",
+            "previous_status": "given",
+            "previous_scope": ["social_welfare", "ngo", "police"],
+            "agency": "TH-MSDHS",
+            "created_at": "2026-04-12T08:31:00Z",
+        },
+        "ConsentChangeRequest": {"status": "given", "scope": ["social_welfare", "ngo"]},
+        "Document": {
+            "id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+            "kind": "consent_form",
+            "description": "Consent form signed at the shelter",
+            "file_name": "consent.pdf",
+            "content_type": "application/pdf",
+            "size": 48213,
+            "uploaded_by_agency": "TH-MSDHS",
+            "created_at": "2026-04-10T04:00:00Z",
+        },
+    }
+)

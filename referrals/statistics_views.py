@@ -3,7 +3,12 @@
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -48,6 +53,7 @@ class StatisticsView(ExchangeAPIView):
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CsvStreamRenderer]
 
     @extend_schema(
+        summary="Anonymised statistics of the exchanges in your audit scope",
         parameters=[
             OpenApiParameter("from", YEAR, description="First year of sending."),
             OpenApiParameter("to", YEAR, description="Last year of sending, included."),
@@ -58,6 +64,12 @@ class StatisticsView(ExchangeAPIView):
                 OpenApiTypes.OBJECT,
                 description="k, country and tables: per dimension, rows by year with counts "
                 "by value (null: withheld).",
+                examples=[
+                    OpenApiExample(
+                        "statistics",
+                        value={"k": 11, "tables": {"sex": [{"year": 2026, "female": 14}]}},
+                    )
+                ],
             ),
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="One line a cell."),
         },

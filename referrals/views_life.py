@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -57,6 +57,9 @@ class CaseLifeMixin:
         return Response(ConsentChangeSerializer(change).data)
 
     @extend_schema(
+        summary="Record a change of the subject's consent",
+        description="The sending side records the new consent status and scope of this "
+        "{resource}'s subject; every share the new scope does not cover ends at once.",
         request=ConsentChangeSerializer,
         responses={201: ConsentChangeSerializer},
         parameters=[IF_MATCH_OPTIONAL_PARAMETER, IDEMPOTENCY_KEY_PARAMETER],
@@ -79,7 +82,15 @@ class CaseLifeMixin:
         summary="The person's record, for a subject access request",
         parameters=[OpenApiParameter("format", str, enum=["json", "pdf"])],
         responses={
-            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                examples=[
+                    OpenApiExample(
+                        "record",
+                        value={"subject": {"given_name": "Sokha"}, "disclosures": []},
+                    )
+                ],
+            ),
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
         },
     )

@@ -79,3 +79,9 @@ def api_client_with_token(agency: Agency, role: str = Role.OFFICER, scopes=None,
     token.token = ""
     token.save()
     return client, raw
+
+
+def sign_in(client, username: str, password: str) -> bool:
+    """Sign in through the sign-in page, as a person does (lockout and audit included)."""
+    client.post("/accounts/login/", {"username": username, "password": password})
+    return "_auth_user_id" in client.session

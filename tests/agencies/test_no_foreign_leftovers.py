@@ -7,7 +7,7 @@ from agencies import services
 from agencies.models import Membership
 from agencies.roles import Role
 
-from ..factories import AgencyFactory, member
+from ..factories import AgencyFactory, member, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def test_a_username_used_in_another_agency_is_not_revealed(kh_agency, th_agency,
     assert created.status_code == 201, created.content
     assert created.json()["username"] == "sokha@kh-mosvy"
     assert Membership.objects.get(pk=created.json()["id"]).agency == kh_agency
-    assert Client().login(username="sokha@kh-mosvy", password="pw-Secret-123!x")
+    assert sign_in(Client(), "sokha@kh-mosvy", "pw-Secret-123!x")
 
 
 def test_names_of_another_agencys_namespace_are_refused_alike_whether_they_exist_or_not(

@@ -12,7 +12,7 @@ from exchange import services
 from exchange.delivery import delivery_attempt
 from exchange.models import Delivery
 
-from ..factories import member
+from ..factories import member, sign_in
 from .receiver import WebhookReceiver
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def _reactivate(agency):
 def _signed_in_admin(agency) -> Client:
     user = member(agency, Role.ADMIN, username="kh-admin-person")
     browser = Client()
-    assert browser.login(username=user.username, password=PASSWORD)
+    assert sign_in(browser, user.username, PASSWORD)
     assert browser.get("/admin/").status_code == 200
     return browser
 
@@ -55,7 +55,7 @@ def test_deactivation_ends_the_agencys_sessions_and_the_admin_site_refuses_its_a
     browser = _signed_in_admin(kh_agency)
     other = member(th_agency, Role.ADMIN, username="th-admin-person")
     th_browser = Client()
-    th_browser.login(username=other.username, password=PASSWORD)
+    assert sign_in(th_browser, other.username, PASSWORD)
     officer = Membership.objects.get(user=member(kh_agency, Role.OFFICER))
 
     _deactivate(kh_agency)

@@ -9,10 +9,10 @@ from ..referrals.conftest import new_referral, new_return
 pytestmark = pytest.mark.django_db
 
 # Session, user, membership, the session's save; per kind the counts by status and a page of
-# cases; the counterparts; the audit row of the list (chain head, previous hash, row, agencies).
-INBOX_QUERIES = 17
+# cases; the counterparts; the audit row of the list (one insert with its agencies).
+INBOX_QUERIES = 14
 # The same first queries; the case, its events, messages, shares, the directory for sharing.
-CASE_PAGE_QUERIES = 16
+CASE_PAGE_QUERIES = 13
 
 
 def _count(browser, path: str) -> int:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from agencies.roles import Role
 from exchange.models import AuditEvent, Event, EventAudience
 from referrals import services
-from referrals.models import ConsentChange, Share
+from referrals.models import ConsentChange, ReturnRequest, Share
 
 from ..factories import AgencyFactory
 from .conftest import caller, new_referral, new_return, partner, subject_data
@@ -86,20 +86,17 @@ def test_nothing_new_reaches_an_agency_outside_the_new_scope(world):
     assert audience == {"TH-MSDHS", "KH-MOSVY"}
 
 
-def test_a_return_citing_a_referral_is_not_sent_to_an_agency_outside_the_consent(world):
+def test_a_return_citing_a_referral_is_not_made_for_an_agency_outside_the_consent(world):
     referral = new_referral(world, "accepted", subject=subject_data(consent_scope=["ngo"]))
     kh_police = AgencyFactory(code="KH-MOI", country="KH", kind="police")
-    return_request = services.return_create(
-        actor=caller(world.th_sender),
-        recipient_agency=kh_police,
-        referral=referral,
-        basis="victim_repatriation",
+    response = partner(world.th_sender).post(
+        "/api/v1/returns/",
+        {"recipient_agency": "KH-MOI", "referral": str(referral.id), "basis": "readmission"},
+        format="json",
     )
-    response = partner(world.th_sender).post(f"/api/v1/returns/{return_request.id}/send/")
     assert response.status_code == 409
     assert response.json()["type"].endswith("consent-not-covered")
-    return_request.refresh_from_db()
-    assert return_request.status == "draft"
+    assert not ReturnRequest.objects.filter(recipient_agency=kh_police).exists()
 
 
 def test_the_history_keeps_every_change_in_order(world):

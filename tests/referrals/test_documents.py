@@ -199,7 +199,7 @@ def test_a_case_that_has_ended_takes_no_documents(world):
 
 
 # Pinned: a page of documents costs a fixed number of queries, whatever its length.
-DOCUMENT_LIST_QUERIES = 7
+DOCUMENT_LIST_QUERIES = 4
 
 
 def test_the_document_list_costs_the_same_queries_for_one_document_and_for_many(world):
