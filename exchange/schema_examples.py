@@ -116,7 +116,9 @@ TREE_HEAD = {
     "timestamp": 1775790000000,
     "sealed_at": "2026-04-10T03:00:00Z",
     "key_id": "a1b2c3d4",
-    "signature": "MEUCIQD0x5Yw9cFv1s2bq7m3Qn8p0Jt4Lw6kRz2hX1yV9eN5uAIgQ2dT8c3kP1vR6sM4nW7zB0aJ9yF2xE5hL8oG3iK6qU=",
+    "signature": (
+        "MEUCIQD0x5Yw9cFv1s2bq7m3Qn8p0Jt4Lw6kRz2hX1yV9eN5uAIgQ2dT8c3kP1vR6sM4nW7zB0aJ9yF2xE5hL8o"
+    ),
 }
 register_examples(
     {
