@@ -19,7 +19,8 @@ DATABASE = os.environ.get("BENCH_DATABASE", "mekong_bench")
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 SCENARIOS = os.environ.get(
-    "BENCH_SCENARIOS", "ListFiltered ListUnfiltered ListFloor Detail Write WritePlain WriteApi"
+    "BENCH_SCENARIOS",
+    "ListFiltered ListUnfiltered ListFloor PortalInbox Detail Write WritePlain WriteApi",
 ).split()
 BASE_URL = f"http://127.0.0.1:{PORT}"
 
@@ -28,6 +29,7 @@ SAMPLE_NAMES = {
     "ListFiltered": "list_filtered",
     "ListUnfiltered": "list_unfiltered",
     "ListFloor": "list_floor",
+    "PortalInbox": "portal_inbox",
     "Detail": "detail",
     "Write": "write",
     "WritePlain": "write_plain",
@@ -38,4 +40,5 @@ TARGETS = [
     ("filtered / unfiltered list p95", "list_filtered_p95_ms", "list_unfiltered_p95_ms", 1.3),
     ("filtered list / floor p95", "list_filtered_p95_ms", "list_floor_p95_ms", 2.0),
     ("write / plain insert p95", "write_p95_ms", "write_plain_p95_ms", 1.5),
+    ("portal inbox / API list p95", "portal_inbox_p95_ms", "list_filtered_p95_ms", 1.5),
 ]

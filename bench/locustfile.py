@@ -77,6 +77,18 @@ class ListUnfiltered(Scenario):
         )
 
 
+class PortalInbox(Scenario):
+    """The same agency's first inbox page in the portal, signed in as one of its officers."""
+
+    @task
+    def page(self):
+        self.client.get(
+            "/cases/",
+            headers={"Cookie": f"sessionid={PLAN['officer_session']}"},
+            name="portal_inbox",
+        )
+
+
 class ListFloor(Scenario):
     """The agency's page from ``.values()`` and ``JsonResponse`` (the floor)."""
 

@@ -16,7 +16,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agencies.models import Agency
+from agencies.roles import Role
 from agencies.selectors import restrict_to_agency
+from agencies.services import member_create
 from bench.seed import SEEDED_TABLES, analyze_seeded_tables
 from exchange.models import Event
 from referrals.deadlines import overdue_filter
@@ -96,6 +98,17 @@ def superuser_with_password(password: str):
     user, _ = get_user_model().objects.get_or_create(
         username=SUPERUSER, defaults={"is_superuser": True, "is_staff": True}
     )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return user
+
+
+def officer_with_password(agency: Agency, password: str):
+    """The bench's officer of ``agency`` (created on first use), with ``password`` for this run."""
+    username = f"bench-officer-{agency.code.lower()}"
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        user = member_create(actor=None, agency=agency, username=username, role=Role.OFFICER).user
     user.set_password(password)
     user.save(update_fields=["password"])
     return user

@@ -156,18 +156,18 @@ def bearer_token(credentials: dict) -> str:
     return response.json()["access_token"]
 
 
-def superuser_session(username: str, password: str) -> str:
-    """Sign in on the admin login form, as a person would, and keep the session cookie."""
+def signed_in_session(sign_in_path: str, username: str, password: str, check_path: str) -> str:
+    """Sign in on a sign-in form, as a person would; the session cookie, once it opens a page."""
     with httpx.Client(base_url=BASE_URL) as client:
-        form = client.get("/admin/login/")
+        form = client.get(sign_in_path)
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
         client.post(
-            "/admin/login/?next=/admin/",
+            sign_in_path,
             data={"username": username, "password": password, "csrfmiddlewaretoken": csrf},
         )
         session = client.cookies.get("sessionid")
-    if not session:
-        raise SystemExit("the bench superuser could not sign in")
+        if not session or client.get(check_path).status_code != 200:
+            raise SystemExit(f"{username} could not sign in at {sign_in_path}")
     return session
 
 
@@ -267,6 +267,7 @@ def main() -> None:
     credentials = probes.api_client_credentials(agency, f"bench-{stamp}")
     password = secrets.token_urlsafe(24)
     superuser = probes.superuser_with_password(password)
+    officer = probes.officer_with_password(agency, password)
     results.update(
         agency=agency.code,
         agency_visible_referrals=visible,
@@ -283,7 +284,12 @@ def main() -> None:
         plan = {
             "agency": agency.code,
             "officer_token": token,
-            "superuser_session": superuser_session(superuser.username, password),
+            "superuser_session": signed_in_session(
+                "/admin/login/", superuser.username, password, "/admin/"
+            ),
+            "officer_session": signed_in_session(
+                "/accounts/login/", officer.username, password, "/cases/"
+            ),
             "detail_ids": probes.detail_ids(agency),
             "referral_body": referral_body(recipient.code),
         }

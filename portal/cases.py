@@ -7,6 +7,7 @@ from django.http import QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from agencies.fields import SealedField
 from agencies.models import Urgency
 from agencies.roles import Role
 from agencies.selectors import agencies_directory, checkpoints_active
@@ -42,10 +43,22 @@ def _filtered(request, model, params: dict):
     for name, value in params.items():
         if value:
             query[name] = value
+    if not query:
+        return cases
     if "status" in query and query["status"] not in dict(STATUS_CHOICES[model]):
         return cases.none()
     filterset = FILTERS[model](query, queryset=cases, request=request)
     return filterset.qs if filterset.is_valid() else cases.none()
+
+
+def _listed(cases):
+    """The columns an inbox row shows: no subject, no linked referral, nothing sealed to open."""
+    sealed = [field.name for field in cases.model._meta.fields if isinstance(field, SealedField)]
+    return (
+        cases.select_related(None)
+        .select_related("sender_agency", "recipient_agency")
+        .defer(*sealed)
+    )
 
 
 def _box_filter(cases, box: str, agency):
@@ -95,21 +108,30 @@ def _rows(request, params: dict) -> tuple[list, dict]:
             counts[entry["status"]]["count"] += entry["n"]
         if before is not None:
             cases = cases.filter(created_at__lt=before)
-        rows.extend(cases.order_by("-created_at", "-id")[:PAGE_SIZE])
+        rows.extend(_listed(cases).order_by("-created_at", "-id")[:PAGE_SIZE])
     rows.sort(key=lambda case: case.created_at, reverse=True)
     return rows[:PAGE_SIZE], {k: v for k, v in counts.items() if v["count"]}
 
 
-def _row_view(case, caller) -> dict:
+def _row_views(rows: list, caller) -> list[dict]:
+    """What each inbox row shows; the labels are looked up once per page, not per row."""
+    status_labels = {model: dict(choices) for model, choices in STATUS_CHOICES.items()}
+    urgency_labels = dict(Urgency.choices)
     own = caller.agency
-    incoming = case.recipient_agency_id == own.pk
-    return {
-        "case": case,
-        "kind": _kind_of(type(case)),
-        "kind_label": KIND_LABELS[_kind_of(type(case))],
-        "counterpart": case.sender_agency if incoming else case.recipient_agency,
-        "clock": clock_of(case),
-    }
+    return [
+        {
+            "case": case,
+            "kind": _kind_of(type(case)),
+            "kind_label": KIND_LABELS[_kind_of(type(case))],
+            "status_label": status_labels[type(case)][case.status],
+            "urgency_label": urgency_labels.get(case.urgency, case.urgency),
+            "counterpart": (
+                case.sender_agency if case.recipient_agency_id == own.pk else case.recipient_agency
+            ),
+            "clock": clock_of(case),
+        }
+        for case in rows
+    ]
 
 
 @portal_page(*ALL_ROLES, object_type="case")
@@ -136,7 +158,7 @@ def inbox(request):
         request,
         "portal/cases/inbox.html",
         {
-            "rows": [_row_view(case, caller) for case in rows],
+            "rows": _row_views(rows, caller),
             "counts": counts,
             "params": params,
             "boxes": BOXES,

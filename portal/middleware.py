@@ -14,6 +14,9 @@ from agencies.authentication import caller_of
 MACHINE_PREFIXES = ("/api/", "/o/", "/static/", "/healthz", "/readyz")
 # Paths a signed-in person reaches before the second factor is done.
 TWO_FACTOR_EXEMPT = ("/accounts/",)
+# The idle timeout restarts on activity, noted in the session at most this often.
+ACTIVITY_KEY = "portal_active_at"
+ACTIVITY_RESOLUTION_S = 60
 
 
 def language_of(request, caller) -> str:
@@ -67,13 +70,22 @@ class PortalMiddleware:
             if detour is not None:
                 return detour
         if request.user.is_authenticated:
-            # A page seen is activity: the idle timeout starts again (API calls do not count).
-            request.session.modified = True
+            self._note_activity(request)
         response = self.get_response(request)
         # Pages name people and cases: no browser or proxy keeps a copy.
         patch_cache_control(response, no_store=True, private=True)
         timezone.deactivate()
         return response
+
+    @staticmethod
+    def _note_activity(request) -> None:
+        """A page seen is activity: the idle timeout starts again (API calls do not count).
+
+        The session is written at most once a minute, not on every page.
+        """
+        now = int(timezone.now().timestamp())
+        if now - request.session.get(ACTIVITY_KEY, 0) >= ACTIVITY_RESOLUTION_S:
+            request.session[ACTIVITY_KEY] = now
 
     @staticmethod
     def _without_unfinished_session(request) -> None:

@@ -1,21 +1,29 @@
 """Query counts of the portal's pages, pinned and constant in the number of rows."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from ..referrals.conftest import new_referral, new_return
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, membership, the session's save; per kind the counts by status and a page of
-# cases; the counterparts; the audit row of the list (one insert with its agencies).
-INBOX_QUERIES = 14
+# Session, user, membership, the two-factor devices; per kind the counts by status and a page
+# of cases; the audit row of the list (one insert with its agencies); the counterparts.
+INBOX_QUERIES = 11
 # The same first queries; the case, its events, messages, shares, the directory for sharing.
-CASE_PAGE_QUERIES = 13
+CASE_PAGE_QUERIES = 10
+# Noting activity for the idle timeout: the session's save, at most once a minute.
+ACTIVITY_QUERIES = 3
 
 
 def _count(browser, path: str) -> int:
+    """Queries of a page seen again within the minute (the session is not written again)."""
+    browser.get(path)
     with CaptureQueriesContext(connection) as queries:
         assert browser.get(path).status_code == 200
     return len(queries)
@@ -36,3 +44,19 @@ def test_the_case_page_costs_the_same_whatever_its_history(world, kh_officer):
     long = new_referral(world, "accepted")
     assert _count(kh_officer, f"/cases/referral/{short.pk}/") == CASE_PAGE_QUERIES
     assert _count(kh_officer, f"/cases/referral/{long.pk}/") == CASE_PAGE_QUERIES
+
+
+def test_activity_is_written_to_the_session_at_most_once_a_minute(world, kh_officer):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        kh_officer.get("/cases/")
+        with CaptureQueriesContext(connection) as again:
+            kh_officer.get("/cases/")
+    with (
+        time_machine.travel(start + timedelta(seconds=61), tick=False),
+        CaptureQueriesContext(connection) as later,
+    ):
+        kh_officer.get("/cases/")
+    assert len(later) == len(again) + ACTIVITY_QUERIES
+    assert any('UPDATE "django_session"' in query["sql"] for query in later)
+    assert not any('UPDATE "django_session"' in query["sql"] for query in again)
