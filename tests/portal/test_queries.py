@@ -11,8 +11,9 @@ pytestmark = pytest.mark.django_db
 # Session, user, membership, the session's save; per kind the counts by status and a page of
 # cases; the counterparts; the audit row of the list (one insert with its agencies).
 INBOX_QUERIES = 14
-# The same first queries; the case, its events, messages, shares, the directory for sharing.
-CASE_PAGE_QUERIES = 13
+# The same first queries; the case, its events, messages, shares, the directory for sharing,
+# its documents and the audit row of their listing.
+CASE_PAGE_QUERIES = 15
 
 
 def _count(browser, path: str) -> int:
