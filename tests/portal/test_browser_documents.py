@@ -93,8 +93,12 @@ def test_an_auditor_reads_the_statistics_in_khmer_and_on_a_phone(world, visitor)
     assert width <= 360, f"the page scrolls sideways at 360 px ({width} px)"
     phone.check("statistics-km-360")
 
+    # A Thai oversight body, given the national scope by the operators, reads in Thai.
+    world.th_other.audit_scope = "country"
+    world.th_other.save(update_fields=["audit_scope"])
     thai = visitor("th-auditor-statistics")
     thai.sign_in(member(world.th_other, Role.AUDITOR).username, PASSWORD)
     thai.go("/oversight/statistics/")
     assert thai.page.get_attribute("html", "lang") == "th"
+    assert thai.page.locator("#stats-country_pair + p + .table-wrap th", has_text="TH-VN").count()
     thai.check("statistics-th")
