@@ -1,5 +1,7 @@
 """The documents section of a case page: what the API lists to the caller, and what they may do."""
 
+from django.conf import settings
+
 from exchange.audit import audit_record
 from referrals.access import caller_sides
 from referrals.models import DocumentKind
@@ -11,7 +13,11 @@ from .errors import REFUSALS, refusal_of
 
 def documents_context(caller, case) -> dict:
     """The documents section of a case page, as the API lists them to this caller (audited)."""
-    context = {"document_kinds": DocumentKind.choices, "documents": []}
+    context = {
+        "document_kinds": DocumentKind.choices,
+        "document_max_bytes": settings.DOCUMENT_MAX_BYTES,
+        "documents": [],
+    }
     try:
         if not caller.is_auditor:
             document_services.ensure_may_read_documents(caller, case)

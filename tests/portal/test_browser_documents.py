@@ -16,6 +16,7 @@ from ..referrals.test_statistics import _seed_cases
 from .conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+MIB = 1024 * 1024
 
 
 def test_an_officer_adds_a_pdf_on_the_case_page_and_downloads_it(world, visitor):
@@ -57,6 +58,17 @@ def test_an_officer_adds_a_pdf_on_the_case_page_and_downloads_it(world, visitor)
     assert th.page.locator("[role=alert] li.error").count() == 1
     assert Document.objects.count() == 1
     th.check("case-document-refused-th")
+
+    # Over the limit: the browser says so before sending it (the server would refuse it too).
+    th.page.set_input_files(
+        "#document-file",
+        files=[{"name": "big.pdf", "mimeType": "application/pdf", "buffer": pdf(padding=21 * MIB)}],
+    )
+    message = th.page.eval_on_selector("#document-file", "input => input.validationMessage")
+    assert message == "เอกสารหนึ่งฉบับมีขนาดได้ไม่เกิน 20 MiB"
+    th.page.click("#document-add")
+    assert th.page.eval_on_selector("#document-file", "input => input.validity.valid") is False
+    assert Document.objects.count() == 1
 
     # The recipient in Khmer, on a phone's width.
     kh_user = member(world.kh_recipient, Role.OFFICER)
