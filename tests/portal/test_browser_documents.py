@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 MIB = 1024 * 1024
 
 
-def test_an_officer_adds_a_pdf_on_the_case_page_and_downloads_it(world, visitor):
+def test_an_officer_adds_a_pdf_on_the_case_page_and_downloads_it(world, visitor, tmp_path):
     referral = new_referral(world, "sent")
     case_page = f"/cases/referral/{referral.pk}/"
     content = pdf("Consent form signed at Poipet")
@@ -60,10 +60,9 @@ def test_an_officer_adds_a_pdf_on_the_case_page_and_downloads_it(world, visitor)
     th.check("case-document-refused-th")
 
     # Over the limit: the browser says so before sending it (the server would refuse it too).
-    th.page.set_input_files(
-        "#document-file",
-        files=[{"name": "big.pdf", "mimeType": "application/pdf", "buffer": pdf(padding=21 * MIB)}],
-    )
+    big = tmp_path / "big.pdf"
+    big.write_bytes(pdf(padding=21 * MIB))
+    th.page.set_input_files("#document-file", big, timeout=60_000)
     message = th.page.eval_on_selector("#document-file", "input => input.validationMessage")
     assert message == "เอกสารหนึ่งฉบับมีขนาดได้ไม่เกิน 20 MiB"
     th.page.click("#document-add")
