@@ -22,6 +22,7 @@ from referrals.selectors import case_agencies, messages_of, shares_of
 
 from .access import not_found, portal_page
 from .clock import clock_of
+from .document_list import documents_context
 
 PAGE_SIZE = 50
 KINDS = {"referral": ReferralNotice, "return": ReturnRequest}
@@ -208,6 +209,7 @@ def case_context(request, case, *, errors=None, action="") -> dict:
         "failed_action": action,
         "can_message": bool(sides) and case.status != "draft",
         "is_sender": "sender" in sides,
+        **documents_context(caller, case),
     }
     if redacted:
         return context

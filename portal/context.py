@@ -31,6 +31,7 @@ NAVIGATION = {
     Role.AUDITOR: [
         ("portal:sla-report", _("SLA report")),
         ("portal:trail", _("Audit trail")),
+        ("portal:statistics", _("Statistics")),
         ("portal:inbox", pgettext_lazy("navigation", "Cases")),
     ],
 }

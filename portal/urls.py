@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from . import accounts, admin_pages, case_actions, case_create, cases, oversight, views
+from . import (
+    accounts,
+    admin_pages,
+    case_actions,
+    case_create,
+    cases,
+    documents,
+    oversight,
+    statistics,
+    views,
+)
 
 app_name = "portal"
 CASE = "cases/<str:kind>/<uuid:case_id>/"
@@ -36,6 +46,13 @@ urlpatterns = [
     path(
         CASE + "shares/<uuid:share_id>/revoke/", case_actions.revoke_share, name="case-share-revoke"
     ),
+    path(CASE + "documents/", documents.upload, name="case-documents"),
+    path(CASE + "documents/<uuid:document_id>/", documents.download, name="case-document"),
+    path(
+        CASE + "documents/<uuid:document_id>/delete/",
+        documents.delete,
+        name="case-document-delete",
+    ),
     path("agency/members/", admin_pages.members, name="members"),
     path("agency/members/<uuid:membership_id>/", admin_pages.member_change, name="member-change"),
     path("agency/clients/", admin_pages.clients, name="clients"),
@@ -49,4 +66,5 @@ urlpatterns = [
     path("agency/settings/", admin_pages.agency_settings, name="agency-settings"),
     path("oversight/", oversight.sla_report, name="sla-report"),
     path("oversight/trail/", oversight.trail, name="trail"),
+    path("oversight/statistics/", statistics.statistics_page, name="statistics"),
 ]

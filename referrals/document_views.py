@@ -58,6 +58,18 @@ class SealingUploadHandler(FileUploadHandler):
         )
 
 
+def document_response(document, pieces) -> StreamingHttpResponse:
+    """A document's bytes as a download: never shown inline, never kept, never sniffed."""
+    response = StreamingHttpResponse(pieces, content_type=document.content_type)
+    response["Content-Length"] = str(document.size)
+    response["Content-Disposition"] = content_disposition_header(
+        True, document.file_name or f"{document.id}"
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 class DocumentSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     kind = serializers.ChoiceField(choices=DocumentKind.choices)
@@ -158,14 +170,7 @@ class DocumentActions:
         case = self.get_object()
         document = self._document(case, document_id)
         pieces = document_services.document_read(case=case, document=document, actor=self.caller)
-        response = StreamingHttpResponse(pieces, content_type=document.content_type)
-        response["Content-Length"] = str(document.size)
-        response["Content-Disposition"] = content_disposition_header(
-            True, document.file_name or f"{document.id}"
-        )
-        response["Cache-Control"] = "no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return document_response(document, pieces)
 
     @extend_schema(request=None, responses={204: OpenApiResponse(description="Deleted.")})
     @action(detail=True, methods=["delete"], url_path=DOCUMENT_PATH)

@@ -3,7 +3,8 @@
 from collections import Counter
 from datetime import date
 
-from agencies.selectors import parties_in_reach
+from agencies.selectors import audit_reach, parties_in_reach
+from exchange.audit import audit_record
 
 from .models import ExploitationType, ReferralCategory, ReferralNotice, ReturnRequest, Sex
 from .suppression import TOTAL, Table, suppress, with_totals
@@ -166,6 +167,18 @@ def statistics_report(*, reach: dict | None, years=(None, None)) -> dict:
             }
         )
     return {"k": K, "country": (reach or {}).get("country"), "tables": published}
+
+
+def statistics_read(*, actor, years=(None, None)) -> dict:
+    """The published tables within the actor's audit scope; the reading is audited."""
+    reach = audit_reach(actor.agency)
+    audit_record(
+        actor=actor,
+        action="statistics.read",
+        object_type="statistics",
+        detail={"from": years[0], "to": years[1], "reach": reach},
+    )
+    return statistics_report(reach=reach, years=years)
 
 
 STATISTICS_COLUMNS = ["dimension", "htcds_field", "year", "value", "count", "suppressed"]

@@ -14,13 +14,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from agencies.roles import Role
-from agencies.selectors import audit_reach
-from exchange.audit import audit_record
 from protocol.filters import refuse_unknown_and_empty
 from protocol.renderers import CsvStreamRenderer, csv_lines
 from protocol.viewsets import ExchangeAPIView
 
-from .statistics import STATISTICS_COLUMNS, statistics_csv_rows, statistics_report
+from .statistics import STATISTICS_COLUMNS, statistics_csv_rows, statistics_read
 
 YEAR = {"type": "integer", "minimum": 2000, "maximum": 2100}
 
@@ -78,14 +76,7 @@ class StatisticsView(ExchangeAPIView):
         query = StatisticsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         years = (query.validated_data["from"], query.validated_data["to"])
-        reach = audit_reach(self.caller.agency)
-        audit_record(
-            actor=self.caller,
-            action="statistics.read",
-            object_type="statistics",
-            detail={"from": years[0], "to": years[1], "reach": reach},
-        )
-        report = statistics_report(reach=reach, years=years)
+        report = statistics_read(actor=self.caller, years=years)
         if request.accepted_renderer.format == CsvStreamRenderer.format:
             response = StreamingHttpResponse(
                 csv_lines(STATISTICS_COLUMNS, statistics_csv_rows(report)),

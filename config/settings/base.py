@@ -198,8 +198,11 @@ STORAGES = {
 }
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 DOCUMENTS_PER_CASE = 100
-# Uploads stream to a sealed spool; their body may hold a whole document and its form fields.
-DOCUMENT_UPLOAD_PATH = r"^/api/v1/(referrals|returns)/[0-9a-fA-F-]{36}/documents/$"
+# Uploads (API and portal) stream to a sealed spool; their body may hold a whole document and
+# its form fields.
+DOCUMENT_UPLOAD_PATH = (
+    r"^(/api/v1/(referrals|returns)|/cases/(referral|return))/[0-9a-fA-F-]{36}/documents/$"
+)
 DOCUMENT_UPLOAD_MAX_BODY = DOCUMENT_MAX_BYTES + 64 * 1024
 
 # The key ring (agencies/keyring.py): comma-separated ``id:base64(32 bytes)``, the active key
