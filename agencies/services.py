@@ -194,7 +194,7 @@ def member_create(
     last_name: str = "",
     password: str | None = None,
 ) -> Membership:
-    """Create a person's login in an agency; admins also get the admin site.
+    """Create a person's login in an agency.
 
     An agency admin's members are named in the agency's namespace (``member_username``);
     platform operators (no actor, or a superuser) name logins freely.
@@ -208,7 +208,6 @@ def member_create(
         email=email,
         first_name=first_name,
         last_name=last_name,
-        is_staff=role == Role.ADMIN,
     )
     if password:
         user.set_password(password)
@@ -237,10 +236,7 @@ def membership_change_role(
     membership.version = F("version") + 1
     membership.save(update_fields=["role", "version", "updated_at"])
     membership.refresh_from_db()
-    user = membership.user
-    user.is_staff = role == Role.ADMIN or user.is_superuser
-    user.save(update_fields=["is_staff"])
-    _apply_role(user, membership.agency, role)
+    _apply_role(membership.user, membership.agency, role)
     _audit_access_change(
         actor,
         "member.role_changed",
