@@ -22,7 +22,7 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 from protocol.hooks import audit_recorder
 
 from .authentication import Caller
-from .models import Agency, ApiClient, AuditScope, Membership
+from .models import Agency, ApiClient, AuditScope, Language, Membership
 from .roles import Role
 from .selectors import permission_id, role_permissions
 
@@ -245,6 +245,28 @@ def membership_change_role(
         previous_role=previous_role,
         role=role,
     )
+    return membership
+
+
+@transaction.atomic
+def membership_set_language(*, actor: Caller, language: str) -> Membership:
+    """Keep a person's choice of language on their account, for every device they sign in on."""
+    if language not in Language.values:
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    membership = (
+        Membership.objects.select_for_update().select_related("agency").get(pk=actor.membership.pk)
+    )
+    if membership.language != language:
+        membership.language = language
+        membership.save(update_fields=["language", "updated_at"])
+        audit_recorder()(
+            actor=actor,
+            action="member.language_chosen",
+            object_type="member",
+            object_id=membership.pk,
+            agencies=[membership.agency],
+            detail={"language": language},
+        )
     return membership
 
 
