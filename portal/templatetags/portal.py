@@ -3,6 +3,7 @@
 from django import template
 from django.utils import formats, timezone
 
+from agencies.models import AgencyKind
 from portal import labels
 
 register = template.Library()
@@ -24,3 +25,9 @@ def action_label(action: str, kind: str) -> str:
 @register.filter
 def event_label(event_type: str) -> str:
     return labels.event_label(event_type)
+
+
+@register.filter
+def agency_kinds(codes) -> str:
+    """Kinds of agencies (a consent's scope) by their names, not their codes."""
+    return ", ".join(str(AgencyKind(code).label) for code in codes if code in AgencyKind.values)

@@ -14,7 +14,7 @@ from referrals.models import ReferralNotice, ReturnRequest
 
 from ..exchange.receiver import WebhookReceiver
 from ..factories import member
-from ..referrals.conftest import caller, draft_return, partner, subject_data
+from ..referrals.conftest import caller, draft_return, new_referral, partner, subject_data
 from .conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -168,3 +168,20 @@ def test_pages_fit_a_phone_360_px_wide(world, visitor):
     phone.go("/cases/new/referral/")
     phone.check("new-referral-360px")
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_inbox_and_case_page_in_english_and_vietnamese(world, visitor):
+    case = new_referral(world, "sent")
+    kh_user = member(world.kh_recipient, Role.OFFICER)
+    for language, width in (("en", 1280), ("vi", 1280), ("vi", 360)):
+        kh = visitor(f"kh-officer-{width}px", width=width, height=900 if width > 360 else 740)
+        kh.sign_in(kh_user.username, PASSWORD)
+        kh.page.select_option("#language-choice", language)
+        kh.submit("header form[action='/accounts/language/'] button")
+        assert kh.page.get_attribute("html", "lang") == language
+        kh.check(f"inbox-{language}")
+        assert kh.page.evaluate("document.documentElement.scrollWidth") <= width
+        kh.go(f"/cases/referral/{case.pk}/")
+        assert case.reference in kh.main_text()
+        kh.check(f"case-page-{language}")
+        assert kh.page.evaluate("document.documentElement.scrollWidth") <= width

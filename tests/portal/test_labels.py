@@ -1,4 +1,4 @@
-"""People read labels, not codes: the timeline's events and the fields named in a refusal."""
+"""People read labels, not codes: the timeline's events, consent scopes, refused fields."""
 
 import re
 
@@ -35,6 +35,9 @@ def test_the_timeline_names_events_in_the_persons_language(world, kh_officer):
         sent = str(EVENT_TYPES["referral.sent"])
     assert sent in page
     assert "referral.sent" not in page and "referral.created" not in page
+    with translation.override("km"):
+        assert gettext("Social welfare") in page  # the consent's scope, by kind of agency
+    assert "social_welfare" not in page
 
 
 def test_a_refused_verification_names_the_field_by_its_label(world, kh_officer):
