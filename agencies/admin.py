@@ -1,4 +1,4 @@
-"""Admin site: superusers see all; an agency admin sees only their own people and clients."""
+"""The operators' admin pages for agencies, agreements, checkpoints, members and API clients."""
 
 from django.contrib import admin, messages
 
@@ -7,32 +7,15 @@ from .authentication import caller_of
 from .models import Agency, Agreement, ApiClient, Checkpoint, Membership
 
 
-def _own_agency(request):
-    membership = getattr(request.user, "membership", None)
-    return membership.agency if membership else None
-
-
-class SuperuserOnlyAdmin(admin.ModelAdmin):
-    """Reference data that only operators (superusers) manage."""
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
+class NeverDeletedAdmin(admin.ModelAdmin):
+    """Rows that cases, deadlines and the audit trail refer to: changed, never deleted."""
 
     def has_delete_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Agency)
-class AgencyAdmin(SuperuserOnlyAdmin):
+class AgencyAdmin(NeverDeletedAdmin):
     list_display = ["code", "name", "country", "kind", "language", "is_active"]
     list_filter = ["country", "kind", "is_active"]
     search_fields = ["code", "name", "name_local"]
@@ -53,40 +36,30 @@ class AgencyAdmin(SuperuserOnlyAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(SuperuserOnlyAdmin):
+class AgreementAdmin(NeverDeletedAdmin):
     """Deadlines may be amended, never removed: open cases and the reminder sweep read them."""
 
     list_display = ["__str__", "acknowledge_hours_routine", "respond_working_days_routine"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Checkpoint)
-class CheckpointAdmin(SuperuserOnlyAdmin):
+class CheckpointAdmin(NeverDeletedAdmin):
     list_display = ["code", "name", "country_a", "country_b", "kind", "is_active"]
     list_filter = ["kind", "is_active"]
 
 
-class OwnAgencyAdmin(admin.ModelAdmin):
-    """Rows of the signed-in agency admin's own agency only; no adding or deleting here."""
+class ServiceWrittenAdmin(NeverDeletedAdmin):
+    """An agency's rows that only their services create (secrets shown once, names namespaced)."""
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("agency")
-        if request.user.is_superuser:
-            return queryset
-        agency = _own_agency(request)
-        return queryset.filter(agency=agency) if agency else queryset.none()
+        return super().get_queryset(request).select_related("agency")
 
     def has_add_permission(self, request):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Membership)
-class MembershipAdmin(OwnAgencyAdmin):
+class MembershipAdmin(ServiceWrittenAdmin):
     list_display = ["user", "agency", "role", "is_service_account", "updated_at"]
     list_filter = ["role", "is_service_account"]
     search_fields = ["user__username", "user__email"]
@@ -110,7 +83,7 @@ class MembershipAdmin(OwnAgencyAdmin):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(OwnAgencyAdmin):
+class ApiClientAdmin(ServiceWrittenAdmin):
     list_display = ["name", "agency", "scopes", "created_at", "revoked_at"]
     list_filter = ["revoked_at"]
     fields = ["name", "agency", "scopes", "created_at", "secret_rotated_at", "revoked_at"]

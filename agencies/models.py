@@ -113,6 +113,8 @@ class Membership(models.Model):
     )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
+    # The person's own choice of language for pages and emails; empty: their agency's.
+    language = models.CharField(max_length=2, choices=Language.choices, blank=True, default="")
     is_service_account = models.BooleanField(default=False, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -124,6 +126,11 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.agency.code}, {self.role})"
+
+    @property
+    def page_language(self) -> str:
+        """The language of the person's pages and emails: their own choice, else their agency's."""
+        return self.language or self.agency.language
 
 
 class Agreement(models.Model):

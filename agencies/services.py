@@ -22,7 +22,7 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 from protocol.hooks import audit_recorder
 
 from .authentication import Caller
-from .models import Agency, ApiClient, AuditScope, Membership
+from .models import Agency, ApiClient, AuditScope, Language, Membership
 from .roles import Role
 from .selectors import permission_id, role_permissions
 
@@ -194,7 +194,7 @@ def member_create(
     last_name: str = "",
     password: str | None = None,
 ) -> Membership:
-    """Create a person's login in an agency; admins also get the admin site.
+    """Create a person's login in an agency.
 
     An agency admin's members are named in the agency's namespace (``member_username``);
     platform operators (no actor, or a superuser) name logins freely.
@@ -208,7 +208,6 @@ def member_create(
         email=email,
         first_name=first_name,
         last_name=last_name,
-        is_staff=role == Role.ADMIN,
     )
     if password:
         user.set_password(password)
@@ -237,10 +236,7 @@ def membership_change_role(
     membership.version = F("version") + 1
     membership.save(update_fields=["role", "version", "updated_at"])
     membership.refresh_from_db()
-    user = membership.user
-    user.is_staff = role == Role.ADMIN or user.is_superuser
-    user.save(update_fields=["is_staff"])
-    _apply_role(user, membership.agency, role)
+    _apply_role(membership.user, membership.agency, role)
     _audit_access_change(
         actor,
         "member.role_changed",
@@ -249,6 +245,28 @@ def membership_change_role(
         previous_role=previous_role,
         role=role,
     )
+    return membership
+
+
+@transaction.atomic
+def membership_set_language(*, actor: Caller, language: str) -> Membership:
+    """Keep a person's choice of language on their account, for every device they sign in on."""
+    if language not in Language.values:
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    membership = (
+        Membership.objects.select_for_update().select_related("agency").get(pk=actor.membership.pk)
+    )
+    if membership.language != language:
+        membership.language = language
+        membership.save(update_fields=["language", "updated_at"])
+        audit_recorder()(
+            actor=actor,
+            action="member.language_chosen",
+            object_type="member",
+            object_id=membership.pk,
+            agencies=[membership.agency],
+            detail={"language": language},
+        )
     return membership
 
 

@@ -4,4 +4,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class AdminSiteConfig(AdminConfig):
-    default_site = "exchange.admin_site.AuditedAdminSite"
+    default_site = "portal.admin_site.AuditedAdminSite"

@@ -1,8 +1,8 @@
-"""Admin site: an agency admin sees only their own agency's webhook endpoints and deliveries."""
+"""The operators' admin pages for webhook endpoints and deliveries."""
 
 from django.contrib import admin, messages
 
-from agencies.admin import OwnAgencyAdmin
+from agencies.admin import ServiceWrittenAdmin
 from agencies.authentication import caller_of
 from protocol.problems import Problem
 
@@ -11,7 +11,7 @@ from .models import Delivery, WebhookEndpoint
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(OwnAgencyAdmin):
+class WebhookEndpointAdmin(ServiceWrittenAdmin):
     """Endpoints are registered through the API, where their secret is shown once."""
 
     list_display = ["url", "agency", "is_active", "disabled_reason", "updated_at"]
@@ -39,7 +39,7 @@ class WebhookEndpointAdmin(OwnAgencyAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(OwnAgencyAdmin):
+class DeliveryAdmin(ServiceWrittenAdmin):
     list_display = [
         "id",
         "agency",

@@ -14,17 +14,20 @@ from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from agencies import services as agency_services
 from agencies.authentication import Caller, caller_of
 from agencies.models import Membership
 from exchange.audit import audit_record
 from exchange.models import AuditEvent
 
-from .middleware import has_confirmed_device
+from .middleware import has_confirmed_device, owes_second_factor
 
 BACKUP_CODES = 10
 DENIED = AuditEvent.Outcome.DENIED
@@ -80,6 +83,22 @@ class SignInView(auth_views.LoginView):
         username = self.request.POST.get("username", "")
         audit_sign_in(self.request, "portal.sign_in", username=username, status_code=401)
         return super().form_invalid(form)
+
+
+@require_POST
+def language_choice(request):
+    """The language switch: this browser remembers the choice, and so does a signed-in account."""
+    response = set_language(request)
+    caller = caller_of(request)
+    language = request.POST.get("language", "")
+    if (
+        caller is not None
+        and caller.membership is not None
+        and language in dict(settings.LANGUAGES)
+        and not owes_second_factor(request.user, caller)
+    ):
+        agency_services.membership_set_language(actor=caller, language=language)
+    return response
 
 
 class SignOutView(auth_views.LogoutView):
@@ -165,12 +184,14 @@ def otp_setup(request):
 
 
 class LocalisedPasswordResetForm(PasswordResetForm):
-    """The reset email goes out in the person's agency's language."""
+    """The reset email goes out in the person's language: their choice, else their agency's."""
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        membership = Membership.objects.filter(user=context["user"]).select_related("agency")
-        agency = membership.first().agency if membership.exists() else None
-        with translation.override(agency.language if agency else translation.get_language()):
+        membership = (
+            Membership.objects.filter(user=context["user"]).select_related("agency").first()
+        )
+        language = membership.page_language if membership else translation.get_language()
+        with translation.override(language):
             super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 

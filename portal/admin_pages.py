@@ -17,6 +17,7 @@ from exchange.selectors import deliveries_of, webhook_endpoints_of
 
 from .access import not_found, portal_page
 from .errors import REFUSALS, refusal_of
+from .labels import refusal_sentences
 
 DELIVERIES_SHOWN = 20
 
@@ -32,9 +33,8 @@ def _audit_list(request, object_type: str, objects) -> None:
 
 def _refusal_messages(request, exc) -> int:
     status, errors = refusal_of(exc)
-    for field, problems in errors.items():
-        for problem in problems:
-            messages.error(request, f"{field}: {problem}" if field else problem)
+    for sentence in refusal_sentences(errors):
+        messages.error(request, sentence)
     return status
 
 

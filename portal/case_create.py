@@ -16,6 +16,7 @@ from .access import not_found, portal_page
 from .case_forms import ReferralForm, ReturnForm, case_payload, initial_of, type_form
 from .cases import visible_case
 from .errors import REFUSALS, refusal_of
+from .labels import refusal_sentences
 from .once import submit_once
 
 WRITERS = {ReferralForm: ReferralWriteSerializer, ReturnForm: ReturnWriteSerializer}
@@ -44,8 +45,12 @@ def _validated(caller, form, *, partial=False) -> dict:
 def _add_refusal(form, exc) -> int:
     status, errors = refusal_of(exc)
     for field, problems in errors.items():
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
+        if field in form.fields:
+            for problem in problems:
+                form.add_error(field, problem)
+        else:
+            for sentence in refusal_sentences({field: problems}):
+                form.add_error(None, sentence)
     return status
 
 

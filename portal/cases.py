@@ -23,6 +23,7 @@ from referrals.selectors import case_agencies, messages_of, shares_of
 from .access import not_found, portal_page
 from .clock import clock_of
 from .document_list import documents_context
+from .labels import refusal_sentences
 
 PAGE_SIZE = 50
 KINDS = {"referral": ReferralNotice, "return": ReturnRequest}
@@ -205,7 +206,7 @@ def case_context(request, case, *, errors=None, action="") -> dict:
         "timeline": _timeline(case),
         "actions": allowed_actions(caller, case),
         "etag": etag_of(case),
-        "errors": errors or {},
+        "refusals": refusal_sentences(errors or {}),
         "failed_action": action,
         "can_message": bool(sides) and case.status != "draft",
         "is_sender": "sender" in sides,

@@ -20,12 +20,17 @@ ACTIVITY_RESOLUTION_S = 60
 
 
 def language_of(request, caller) -> str:
-    """The person's chosen language (the language cookie), else their agency's."""
+    """The language a signed-in person chose on their account, else this browser's choice (the
+    language cookie), else their agency's."""
+    languages = dict(settings.LANGUAGES)
+    membership = caller.membership if caller is not None else None
+    if membership is not None and membership.language in languages:
+        return membership.language
     chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if chosen in dict(settings.LANGUAGES):
+    if chosen in languages:
         return chosen
-    if caller is not None and caller.agency is not None:
-        return caller.agency.language
+    if membership is not None:
+        return membership.agency.language
     return translation.get_language_from_request(request)
 
 
@@ -35,18 +40,23 @@ def has_confirmed_device(user) -> bool:
     return user_has_device(user, confirmed=True)
 
 
+def owes_second_factor(user, caller) -> bool:
+    """Signed in with a password only, where a second factor is set up or the role needs one."""
+    if user.is_verified():
+        return False
+    role = caller.role if caller is not None else None
+    return role in settings.PORTAL_TWO_FACTOR_ROLES or has_confirmed_device(user)
+
+
 def two_factor_redirect(request, caller):
     """Where a signed-in person must go first: the second factor, or setting one up."""
     user = request.user
-    if request.path.startswith(TWO_FACTOR_EXEMPT) or user.is_verified():
+    if request.path.startswith(TWO_FACTOR_EXEMPT) or not owes_second_factor(user, caller):
         return None
     query = urlencode({"next": request.get_full_path()})
     if has_confirmed_device(user):
         return redirect(f"{reverse('portal:otp-verify')}?{query}")
-    role = caller.role if caller is not None else None
-    if role in settings.PORTAL_TWO_FACTOR_ROLES:
-        return redirect(f"{reverse('portal:otp-setup')}?{query}")
-    return None
+    return redirect(f"{reverse('portal:otp-setup')}?{query}")
 
 
 class PortalMiddleware:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", accounts.SignInView.as_view(), name="sign-in"),
     path("accounts/logout/", accounts.SignOutView.as_view(), name="sign-out"),
+    path("accounts/language/", accounts.language_choice, name="language"),
     path("accounts/two-factor/", accounts.otp_verify, name="otp-verify"),
     path("accounts/two-factor/setup/", accounts.otp_setup, name="otp-setup"),
     path("accounts/password-reset/", accounts.password_reset, name="password-reset"),

@@ -139,11 +139,11 @@ def deactivated_agency() -> dict:
     )
     old = bearer(client.client_id, secret)
     services.agency_update(actor=None, agency=agency, is_active=False)
-    admin_site = browser.get("/admin/").status_code
+    admin_pages = browser.get("/agency/members/").status_code
     signed_in = Client().login(username="kh-probe-admin", password=PASSWORD)
     services.agency_update(actor=None, agency=agency, is_active=True)
     return {
-        "admin_site_after_deactivation": admin_site,
+        "admin_pages_after_deactivation": admin_pages,
         "sign_in_while_inactive": signed_in,
         "old_token_after_reactivation": old.get("/api/v1/me/").status_code,
         "new_token_after_reactivation": bearer(client.client_id, secret)

@@ -145,10 +145,12 @@ def kh_admin(kh_agency, as_partner):
 
 
 @pytest.fixture
-def kh_admin_browser(kh_agency):
-    """The admin site, signed in as an admin of KH-MOSVY."""
+def operator_browser(django_user_model):
+    """The admin site, signed in as a platform operator (a superuser)."""
     browser = Client()
-    browser.force_login(member(kh_agency, Role.ADMIN, username="kh-boss"))
+    browser.force_login(
+        django_user_model.objects.create_superuser("root", "root@example.org", "pw-Secret-123")
+    )
     return browser
 
 

@@ -63,13 +63,13 @@ def test_the_embedded_default_runs_with_debug_off(tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_admin_view_on_site_shortcut_is_off(kh_agency, th_agency, kh_admin_browser):
-    foreign = Membership.objects.get(user=member(th_agency, Role.OFFICER))
+def test_the_admin_view_on_site_shortcut_is_off(th_agency, operator_browser):
+    membership = Membership.objects.get(user=member(th_agency, Role.OFFICER))
     content_type = ContentType.objects.get_for_model(Membership)
     with pytest.raises(NoReverseMatch):
-        reverse("admin:view_on_site", args=[content_type.pk, foreign.pk])
-    existing = kh_admin_browser.get(f"/admin/r/{content_type.pk}/{foreign.pk}/")
-    missing = kh_admin_browser.get(f"/admin/r/{content_type.pk}/999999/")
+        reverse("admin:view_on_site", args=[content_type.pk, membership.pk])
+    existing = operator_browser.get(f"/admin/r/{content_type.pk}/{membership.pk}/")
+    missing = operator_browser.get(f"/admin/r/{content_type.pk}/999999/")
     assert existing.status_code == missing.status_code == 404
     assert existing.content == missing.content.replace(
         missing["X-Request-ID"].encode(), existing["X-Request-ID"].encode()

@@ -3,6 +3,9 @@
 from django import template
 from django.utils import formats, timezone
 
+from agencies.models import AgencyKind
+from portal import labels
+
 register = template.Library()
 
 
@@ -14,13 +17,17 @@ def local(value):
     return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
-@register.filter
-def field_errors(errors: dict, name: str) -> list:
-    return errors.get(name, []) if errors else []
-
-
 @register.simple_tag
 def action_label(action: str, kind: str) -> str:
-    from portal.labels import action_label as label
+    return labels.action_label(action, kind)
 
-    return label(action, kind)
+
+@register.filter
+def event_label(event_type: str) -> str:
+    return labels.event_label(event_type)
+
+
+@register.filter
+def agency_kinds(codes) -> str:
+    """Kinds of agencies (a consent's scope) by their names, not their codes."""
+    return ", ".join(str(AgencyKind(code).label) for code in codes if code in AgencyKind.values)

@@ -1,83 +1,111 @@
-"""The admin site: an agency admin sees and changes only their own agency's people and clients."""
+"""The admin site is for platform operators: agency staff are refused, operators see all."""
+
+import importlib
 
 import pytest
+from django.apps import apps
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 
-from agencies.models import Agency, Agreement, ApiClient, Membership
+from agencies import services
+from agencies.models import Agency, Agreement, Membership
 from agencies.roles import Role
+from exchange.models import AuditEvent
 
-from ..factories import AgreementFactory, api_client_with_token, member
+from ..factories import AgreementFactory, member
 
 pytestmark = pytest.mark.django_db
 
-
-def test_agency_admin_sees_only_own_members(kh_agency, th_agency, kh_admin_browser):
-    member(kh_agency, Role.OFFICER, username="kh-visible")
-    member(th_agency, Role.OFFICER, username="th-hidden")
-    page = kh_admin_browser.get("/admin/agencies/membership/")
-    assert page.status_code == 200
-    assert b"kh-visible" in page.content
-    assert b"th-hidden" not in page.content
+ADMIN_PAGES = ["/admin/", "/admin/agencies/membership/", "/admin/agencies/agency/"]
 
 
-def test_agency_admin_cannot_open_another_agencys_member(th_agency, kh_admin_browser):
-    foreign = Membership.objects.get(user=member(th_agency, Role.OFFICER))
-    page = kh_admin_browser.get(f"/admin/agencies/membership/{foreign.pk}/change/")
-    assert page.status_code == 302  # the admin redirects: "does not exist"
-    posted = kh_admin_browser.post(
-        f"/admin/agencies/membership/{foreign.pk}/change/", {"role": "admin"}
-    )
-    assert posted.status_code == 302
-    foreign.refresh_from_db()
-    assert foreign.role == Role.OFFICER
-
-
-def test_agency_admin_sees_only_own_clients(kh_agency, th_agency, kh_admin_browser):
-    own, _ = api_client_with_token(kh_agency, Role.VIEWER)
-    foreign, _ = api_client_with_token(th_agency, Role.VIEWER)
-    page = kh_admin_browser.get("/admin/agencies/apiclient/")
-    assert own.name.encode() in page.content
-    assert foreign.name.encode() not in page.content
-    revoke = kh_admin_browser.post(
-        "/admin/agencies/apiclient/",
-        {"action": "revoke", "_selected_action": [str(foreign.pk)]},
-    )
-    assert revoke.status_code in (200, 302)
-    assert ApiClient.objects.get(pk=foreign.pk).revoked_at is None
-
-
-def test_agency_admin_changes_own_members_role(kh_agency, kh_admin_browser):
-    target = Membership.objects.get(user=member(kh_agency, Role.OFFICER))
-    response = kh_admin_browser.post(
-        f"/admin/agencies/membership/{target.pk}/change/", {"role": "viewer"}
-    )
-    assert response.status_code == 302
-    target.refresh_from_db()
-    assert target.role == Role.VIEWER
-
-
-def test_agency_admin_cannot_see_the_agency_directory_admin(kh_admin_browser):
-    assert kh_admin_browser.get("/admin/agencies/agency/").status_code == 403
-
-
-def test_superuser_sees_every_agency(kh_agency, th_agency, django_user_model):
-    root = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+def _signed_in(user) -> Client:
     browser = Client()
-    browser.force_login(root)
+    browser.force_login(user)
+    return browser
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.OFFICER, Role.AUDITOR])
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_agency_staff_get_the_portals_refusal_at_the_admin_site(kh_agency, role, path):
+    page = _signed_in(member(kh_agency, role)).get(path)
+    assert page.status_code == 403
+    with translation.override(kh_agency.language):
+        assert gettext("Your role does not open this page.") in page.content.decode()
+    assert b"/static/admin/" not in page.content  # no page of the admin site
+
+
+def test_an_agency_admin_changes_nothing_through_the_admin_site(kh_agency, audit_watch):
+    admin = member(kh_agency, Role.ADMIN)
+    officer = Membership.objects.get(user=member(kh_agency, Role.OFFICER))
+    audit_watch.new()
+    changed = _signed_in(admin).post(
+        f"/admin/agencies/membership/{officer.pk}/change/", {"role": "admin"}
+    )
+    assert changed.status_code == 403
+    officer.refresh_from_db()
+    assert officer.role == Role.OFFICER
+    [row] = audit_watch.new()
+    assert (row.action, row.status_code, row.actor) == ("request.denied", 403, admin)
+
+
+def test_a_signed_in_agency_admin_cannot_sign_in_again_at_the_admin_site(kh_agency):
+    browser = _signed_in(member(kh_agency, Role.ADMIN))
+    assert browser.get("/admin/login/").status_code == 403
+
+
+def test_agency_admins_are_not_staff(kh_agency):
+    admin = member(kh_agency, Role.ADMIN)
+    assert not admin.is_staff
+    officer = Membership.objects.get(user=member(kh_agency, Role.OFFICER))
+    services.membership_change_role(actor=None, membership=officer, role=Role.ADMIN)
+    officer.user.refresh_from_db()
+    assert not officer.user.is_staff
+
+
+def test_the_migration_clears_the_staff_flag_of_everyone_but_operators(
+    kh_agency, django_user_model
+):
+    migration = importlib.import_module("agencies.migrations.0005_admin_site_for_operators_only")
+    admin = member(kh_agency, Role.ADMIN)
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    django_user_model.objects.filter(pk=admin.pk).update(is_staff=True)
+    migration.clear_staff_of_non_operators(apps, None)
+    admin.refresh_from_db()
+    root.refresh_from_db()
+    assert (admin.is_staff, root.is_staff) == (False, True)
+
+
+def test_anonymous_visitors_go_to_the_operators_sign_in():
+    page = Client().get("/admin/")
+    assert page.status_code == 302
+    assert page["Location"].startswith("/admin/login/")
+
+
+def test_a_superuser_is_admitted(operator_browser):
+    page = operator_browser.get("/admin/")
+    assert page.status_code == 200
+    assert b"/admin/agencies/membership/" in page.content
+
+
+def test_an_inactive_superuser_is_refused(operator_browser, django_user_model):
+    django_user_model.objects.filter(username="root").update(is_active=False)
+    assert operator_browser.get("/admin/").status_code in (302, 403)
+
+
+def test_superuser_sees_every_agency(kh_agency, th_agency, operator_browser):
     member(kh_agency, Role.OFFICER, username="kh-visible")
     member(th_agency, Role.OFFICER, username="th-visible")
-    page = browser.get("/admin/agencies/membership/")
+    page = operator_browser.get("/admin/agencies/membership/")
     assert b"kh-visible" in page.content and b"th-visible" in page.content
 
 
 def test_superuser_creates_an_oversight_agency_and_the_trail_records_it(
-    django_user_model, audit_watch
+    operator_browser, audit_watch
 ):
-    root = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
-    browser = Client()
-    browser.force_login(root)
     audit_watch.new()
-    response = browser.post(
+    response = operator_browser.post(
         "/admin/agencies/agency/add/",
         {
             "code": "UN-OVERSIGHT",
@@ -92,18 +120,18 @@ def test_superuser_creates_an_oversight_agency_and_the_trail_records_it(
     agency = Agency.objects.get(code="UN-OVERSIGHT")
     assert (agency.audit_scope, agency.is_active) == ("all", True)
     [row] = audit_watch.new()
-    assert (row.action, row.actor, row.object_id) == ("agency.created", root, str(agency.pk))
-
-
-def test_not_even_a_superuser_deletes_an_agreement(django_user_model):
-    agreement = AgreementFactory(country_a="KH", country_b="TH")
-    root = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
-    browser = Client()
-    browser.force_login(root)
-    assert (
-        browser.post(
-            f"/admin/agencies/agreement/{agreement.pk}/delete/", {"post": "yes"}
-        ).status_code
-        == 403
+    assert (row.action, row.actor.username, row.object_id) == (
+        "agency.created",
+        "root",
+        str(agency.pk),
     )
+    assert not AuditEvent.objects.filter(action="request.denied").exists()
+
+
+def test_not_even_a_superuser_deletes_an_agreement(operator_browser):
+    agreement = AgreementFactory(country_a="KH", country_b="TH")
+    deleted = operator_browser.post(
+        f"/admin/agencies/agreement/{agreement.pk}/delete/", {"post": "yes"}
+    )
+    assert deleted.status_code == 403
     assert Agreement.objects.filter(pk=agreement.pk).exists()

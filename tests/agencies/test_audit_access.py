@@ -293,31 +293,33 @@ def test_the_public_directory_records_no_denials(anon, kh_agency, as_member, aud
     assert audit_watch.new() == []
 
 
-# The admin site -----------------------------------------------------------------------------
+# The admin site (platform operators) and the portal (agency admins) ---------------------------
 
 
 def _sign_in(username, password):
     return Client().post("/admin/login/", {"username": username, "password": password})
 
 
-def test_admin_site_sign_in_is_recorded(kh_agency, audit_watch):
-    admin = member(kh_agency, Role.ADMIN, username="kh-boss")
+@pytest.fixture
+def operator(django_user_model):
+    return django_user_model.objects.create_superuser("root", "root@example.org", "pw-Secret-123")
+
+
+def test_an_operators_admin_site_sign_in_is_recorded(operator, audit_watch):
     audit_watch.new()
-    response = _sign_in("kh-boss", "pw-Secret-123")
+    response = _sign_in("root", "pw-Secret-123")
     assert response.status_code == 302
     [row] = audit_watch.new()
     assert (row.action, row.outcome, row.status_code) == ("admin.login", "allowed", 302)
-    assert row.actor == admin
-    assert row.agency == kh_agency
+    assert row.actor == operator
 
 
-def test_a_wrong_password_at_the_admin_site_is_recorded(kh_agency, audit_watch):
-    admin = member(kh_agency, Role.ADMIN, username="kh-boss")
+def test_a_wrong_password_at_the_admin_site_is_recorded(operator, audit_watch):
     audit_watch.new()
-    assert _sign_in("kh-boss", "guess").status_code == 200
+    assert _sign_in("root", "guess").status_code == 200
     [row] = audit_watch.new()
     assert (row.action, row.outcome) == ("admin.login", "denied")
-    assert row.actor == admin
+    assert row.actor == operator
     assert "guess" not in _stored(row)
 
 
@@ -328,26 +330,32 @@ def test_a_sign_in_as_nobody_is_recorded_without_the_name_typed(db, audit_watch)
     assert "pw-typed-as-username" not in _stored(row)
 
 
-def test_an_officer_refused_by_the_admin_site_is_recorded(kh_agency, audit_watch):
-    officer = member(kh_agency, Role.OFFICER, username="kh-officer")
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.OFFICER])
+def test_agency_staff_refused_by_the_admin_sites_sign_in_is_recorded(kh_agency, audit_watch, role):
+    person = member(kh_agency, role, username="kh-person")
     audit_watch.new()
-    assert _sign_in("kh-officer", "pw-Secret-123").status_code == 200
+    response = _sign_in("kh-person", "pw-Secret-123")
+    assert response.status_code == 200  # the form again, with one answer for every refusal
+    assert "_auth_user_id" not in response.wsgi_request.session
+    assert b"Agency staff sign in" in response.content
     [row] = audit_watch.new()
-    assert (row.outcome, row.actor) == ("denied", officer)
+    assert (row.action, row.outcome, row.actor, row.agency) == (
+        "admin.login",
+        "denied",
+        person,
+        kh_agency,
+    )
 
 
-def test_changes_in_the_admin_site_are_recorded_with_the_signed_in_admin(
+def test_changes_in_the_portal_are_recorded_with_the_signed_in_admin(
     kh_agency, targets, audit_watch
 ):
     admin = member(kh_agency, Role.ADMIN, username="kh-boss")
     browser = Client()
     browser.force_login(admin)
     audit_watch.new()
-    browser.post(f"/admin/agencies/membership/{targets['member'].pk}/change/", {"role": "viewer"})
-    browser.post(
-        "/admin/agencies/apiclient/",
-        {"action": "revoke", "_selected_action": [str(targets["client"].pk)]},
-    )
+    browser.post(f"/agency/members/{targets['member'].pk}/", {"role": "viewer"})
+    browser.post(f"/agency/clients/{targets['client'].pk}/revoke/")
     rows = audit_watch.new()
     assert [r.action for r in rows] == ["member.role_changed", "client.revoked"]
     assert all(r.actor == admin and r.agency == kh_agency for r in rows)

@@ -9,7 +9,7 @@ from agencies.roles import Role
 
 from ..factories import member
 from ..referrals.conftest import world  # noqa: F401  (the shared case world)
-from .browser import AXE_RESULTS, CHROMIUM, SCREENSHOTS, Visitor
+from .browser import AXE_RESULTS, CHROMIUM, PAGE_WEIGHT_BUDGET, PAGE_WEIGHTS, SCREENSHOTS, Visitor
 
 PASSWORD = "pw-Secret-123"
 # Playwright's sync API runs an event loop in this thread; the ORM calls of a test stay sync.
@@ -48,23 +48,32 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def visitor(live_server, browser):
-    """Open a fresh browser context per person: ``visitor("th-officer", width=1280)``."""
-    contexts = []
+    """Open a fresh browser context per person: ``visitor("th-officer", width=1280)``.
+
+    Every page a visitor loaded after their first stays within the page-weight budget.
+    """
+    contexts, visitors = [], []
 
     def open_as(name: str, *, width: int = 1280, height: int = 900) -> Visitor:
         context = browser.new_context(viewport={"width": width, "height": height})
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return Visitor(page=context.new_page(), base_url=live_server.url, name=name)
+        visitors.append(Visitor(page=context.new_page(), base_url=live_server.url, name=name))
+        return visitors[-1]
 
     yield open_as
+    for person in visitors:
+        person.scale.close()
     for context in contexts:
         context.close()
+    heavy = [page for person in visitors for page in person.scale.over_budget()]
+    assert not heavy, f"pages over {PAGE_WEIGHT_BUDGET} bytes: {heavy}"
 
 
 def pytest_terminal_summary(terminalreporter):
     if not AXE_RESULTS:
         return
+    _report_page_weights(terminalreporter)
     terminalreporter.section("portal pages: axe-core and screenshots")
     counts: dict[str, int] = {}
     for entry in AXE_RESULTS:
@@ -77,3 +86,19 @@ def pytest_terminal_summary(terminalreporter):
     for entry in AXE_RESULTS:
         found = entry["violations"] or "no violation"
         terminalreporter.write_line(f"  {entry['page']}: {found}")
+
+
+def _report_page_weights(terminalreporter) -> None:
+    terminalreporter.section("portal pages: bytes transferred (DevTools encodedDataLength)")
+    warm = [page for page in PAGE_WEIGHTS if not page["cold"]]
+    for page in PAGE_WEIGHTS:
+        path = "/" + page["url"].split("/", 3)[-1]
+        named = f"{page['page']} {path}" if "page" in page else f"{page['visitor']} {path}"
+        cold = " (first visit, cold cache)" if page["cold"] else ""
+        terminalreporter.write_line(f"  {page['bytes'] / 1024:7.1f} KB  {named}{cold}")
+    if warm:
+        largest = max(warm, key=lambda page: page["bytes"])
+        terminalreporter.write_line(
+            f"{len(warm)} pages with a warm cache; the largest: {largest['bytes'] / 1024:.1f} KB "
+            f"({largest['visitor']} {largest['url']}); budget {PAGE_WEIGHT_BUDGET // 1024} KB"
+        )
