@@ -58,7 +58,8 @@ DRF = [
     ngettext_lazy("Expected available in {wait} second.", "Expected available in {wait} seconds."),
 ]
 
-# Django's own: query filters are Django forms, and passwords meet Django's validators.
+# Django's own: query filters are Django forms, passwords meet Django's validators, and
+# document sizes are written by ``filesizeformat``.
 DJANGO = [
     _("Select a valid choice. %(value)s is not one of the available choices."),
     _("Select a valid choice. That choice is not one of the available choices."),
@@ -74,6 +75,10 @@ DJANGO = [
     _("first name"),
     _("last name"),
     _("email address"),
+    # filesizeformat, for the sizes of documents.
+    ngettext_lazy("%(size)d byte", "%(size)d bytes"),
+    _("%s KB"),
+    _("%s MB"),
     ngettext_lazy(
         "This password is too short. It must contain at least %(min_length)d character.",
         "This password is too short. It must contain at least %(min_length)d characters.",

@@ -290,6 +290,7 @@ def test_the_case_page_is_in_the_readers_language(world, kh_officer):
     html = kh_officer.get(case_url(case)).content.decode()
     assert 'lang="km"' in html
     assert "Documents" not in html and "Add the document" not in html
+    assert "បៃ</td>" in html and " bytes<" not in html  # the document's size, in Khmer units
 
 
 def test_the_case_page_costs_the_same_for_one_document_or_many(world, th_officer, kh_officer):
