@@ -198,6 +198,8 @@ STORAGES = {
 }
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 DOCUMENTS_PER_CASE = 100
+# A stored file no document names is an orphan once this old (younger: an upload in flight).
+DOCUMENT_ORPHAN_GRACE = timedelta(hours=1)
 # Uploads stream to a sealed spool; their body may hold a whole document and its form fields.
 DOCUMENT_UPLOAD_PATH = r"^/api/v1/(referrals|returns)/[0-9a-fA-F-]{36}/documents/$"
 DOCUMENT_UPLOAD_MAX_BODY = DOCUMENT_MAX_BYTES + 64 * 1024
@@ -398,6 +400,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-retention": {
         "task": "referrals.tasks.sweep_retention",
         "schedule": crontab(minute=41, hour=2),
+    },
+    # Stored document files whose upload died before its commit: deleted after the grace period.
+    "sweep-document-orphans": {
+        "task": "referrals.tasks.sweep_document_orphans",
+        "schedule": crontab(minute=29),
     },
     "purge-idempotency-keys": {
         "task": "exchange.tasks.purge_expired_idempotency_keys",
