@@ -8,8 +8,9 @@ replaced by the identity in that process only. Then one server process per mode 
 test client, one thread) answers the same requests, interleaved one by one: list, then detail,
 sealed first on even steps and plain first on odd ones, so that whatever else the machine does
 hits both alike. Each process times its own requests: wall time, and its CPU time, which is
-where sealing costs and which the machine's other load barely moves. ``--save`` merges the
-figures into bench/results.json under ``sealing_*`` keys.
+where sealing costs and which the machine's other load barely moves. Besides the p95 and
+median of each mode, the median of the ratios of the pairs (sealed / plain of the same step).
+``--save`` merges the figures into bench/results.json under ``sealing_*`` keys.
 """
 
 import argparse
@@ -184,6 +185,14 @@ def measure(cases: int, requests: int, warmup: int) -> dict:
                     / figures[f"sealing_{kind}_{clock}_plain_{stat}_ms"],
                     3,
                 )
+            # Each sealed request against the plain one of the same step: load spikes that hit
+            # one request of a pair do not move the median of the pairs.
+            pairs = zip(
+                timings[("sealed", kind, clock)], timings[("plain", kind, clock)], strict=True
+            )
+            figures[f"sealing_{kind}_{clock}_paired_median_ratio"] = round(
+                statistics.median(sealed / plain for sealed, plain in pairs), 3
+            )
     figures["sealing_finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return figures
 
