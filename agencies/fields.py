@@ -18,12 +18,15 @@ class SealedField:
     fields that are not sealed.
     """
 
+    seal_context = b""
+
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        # Once per model class, not once per value read.
+        self.seal_context = f"{cls._meta.label}.{name}".encode()
+
     def get_internal_type(self):
         return "TextField"
-
-    @property
-    def seal_context(self) -> bytes:
-        return f"{self.model._meta.label}.{self.name}".encode()
 
     def encode(self, value) -> str:
         return str(value)

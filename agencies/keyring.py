@@ -119,11 +119,16 @@ def new_key() -> str:
     return base64.b64encode(os.urandom(KEY_BYTES)).decode()
 
 
-def key_id_of(token: bytes) -> str:
-    """The id of the key that sealed ``token``."""
+def _header_end(token: bytes) -> int:
+    """Where the header (version, key id) of ``token`` ends; ``BrokenSeal`` if it has none."""
     if len(token) < 2 or token[0] != VERSION or len(token) < 2 + token[1] + NONCE_BYTES + 16:
         raise BrokenSeal("Not a sealed value.")
-    return token[2 : 2 + token[1]].decode("ascii")
+    return 2 + token[1]
+
+
+def key_id_of(token: bytes) -> str:
+    """The id of the key that sealed ``token``."""
+    return token[2 : _header_end(token)].decode("ascii")
 
 
 def seal(plaintext: bytes, *, context: bytes) -> bytes:
@@ -137,12 +142,15 @@ def seal(plaintext: bytes, *, context: bytes) -> bytes:
 
 def open_sealed(token: bytes, *, context: bytes) -> bytes:
     """The plaintext of a sealed token; ``MissingKey`` or ``BrokenSeal`` when it cannot be."""
-    key_id = key_id_of(token)
-    cipher = keyring().cipher(key_id)
-    start = 2 + token[1]
-    nonce, ciphertext = token[start : start + NONCE_BYTES], token[start + NONCE_BYTES :]
+    # Read on every sealed value of every page: the header is parsed once, nothing else done.
+    start = _header_end(token)
+    cipher = keyring().cipher(token[2:start].decode("ascii"))
     try:
-        return cipher.decrypt(nonce, ciphertext, token[:start] + context)
+        return cipher.decrypt(
+            token[start : start + NONCE_BYTES],
+            token[start + NONCE_BYTES :],
+            token[:start] + context,
+        )
     except InvalidTag:
         raise BrokenSeal("The sealed value does not authenticate under its key.") from None
 
@@ -179,7 +187,7 @@ def seal_text(value: str, *, context: bytes) -> str:
 
 def open_text(value: str, *, context: bytes) -> str:
     try:
-        token = base64.b64decode(value, validate=True)
+        token = binascii.a2b_base64(value, strict_mode=True)
     except (binascii.Error, ValueError):
         raise BrokenSeal("Not a sealed value.") from None
     return open_sealed(token, context=context).decode()

@@ -3,14 +3,19 @@
 ``cleaned`` reads a file as a stream of pieces and yields the bytes to keep, raising a problem as
 soon as the file is found truncated, malformed or also a ZIP archive (a polyglot). Its output is
 complete only when the generator finishes: callers store nothing before that.
+
+A photo taken with the camera turned carries an Exif orientation that viewers apply; the metadata
+goes, so such a photo is turned upright in its pixels first (decoded and encoded again), and one
+without an orientation keeps its bytes, minus the metadata.
 """
 
+import io
 import zlib
 from collections.abc import Callable, Iterator
 
 import filetype
 from django.utils.translation import gettext_lazy as _
-from PIL import Image
+from PIL import Image, ImageOps, JpegImagePlugin
 from rest_framework import status
 
 from protocol.problems import Problem
@@ -28,6 +33,9 @@ ZIP_END = b"PK\x05\x06"
 TAIL_BYTES = 65536 + 22 + 4
 JPEG_HEADER_MAX = 4 * 1024 * 1024
 EXIF_ORIENTATION = 0x0112
+EXIF_MAX = 65536
+# A photo turned upright is decoded whole: 50 megapixels (a phone's largest) at most.
+UPRIGHT_MAX_PIXELS = 50_000_000
 
 
 class UnsupportedDocumentType(Problem):
@@ -41,6 +49,13 @@ class MalformedDocument(Problem):
     problem_type = "malformed-document"
     title = _("Malformed document")
     default_detail = _("The file is truncated or damaged; nothing was stored.")
+
+
+class TooLargeToTurn(UnsupportedDocumentType):
+    default_detail = _(
+        "The photo was taken turned and is too large (or animated) to be turned upright; "
+        "send it upright or smaller."
+    )
 
 
 def sniffed_type(head: bytes) -> str | None:
@@ -139,13 +154,13 @@ def _jpeg_segment(code: int, data: bytes) -> bytes:
     return bytes([0xFF, code]) + (len(data) + 2).to_bytes(2, "big") + data
 
 
-def _jpeg(reopen: Callable) -> Iterator[bytes]:
+def _jpeg(reopen: Callable, found: dict) -> Iterator[bytes]:
     """Metadata that may hold a location (Exif, XMP: APP1; IPTC: APP13) is dropped; the
-    orientation is kept in a new Exif holding nothing else."""
+    orientation goes into ``found``."""
     reader = _Reader(reopen())
     if reader.exact(2) != b"\xff\xd8":
         raise MalformedDocument()
-    kept, orientation, frame, header = [], None, False, 0
+    kept, frame, header = [], False, 0
     while True:
         marker = reader.exact(2)
         code = marker[1]
@@ -159,8 +174,8 @@ def _jpeg(reopen: Callable) -> Iterator[bytes]:
             raise MalformedDocument()
         data = reader.exact(length - 2)
         if code == 0xE1:
-            if data.startswith(b"Exif\x00\x00") and orientation is None:
-                orientation = _exif_orientation(data)
+            if data.startswith(b"Exif\x00\x00") and "orientation" not in found:
+                found["orientation"] = _exif_orientation(data)
             continue
         if code == 0xED:
             continue
@@ -173,10 +188,6 @@ def _jpeg(reopen: Callable) -> Iterator[bytes]:
     yield b"\xff\xd8"
     if kept[0][1] == 0xE0:
         yield kept.pop(0)
-    if orientation:
-        exif = Image.Exif()
-        exif[EXIF_ORIENTATION] = orientation
-        yield _jpeg_segment(0xE1, exif.tobytes())
     yield from kept
     tail = [b""]
     yield from _keep_tail(reader.rest(), tail)
@@ -189,8 +200,9 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_DROPPED = {b"eXIf", b"tEXt", b"zTXt", b"iTXt"}
 
 
-def _png(reopen: Callable) -> Iterator[bytes]:
-    """Every chunk's checksum is verified; Exif and text chunks (where XMP lives) are dropped."""
+def _png(reopen: Callable, found: dict) -> Iterator[bytes]:
+    """Every chunk's checksum is verified; Exif and text chunks (where XMP lives) are dropped,
+    the orientation of the first Exif going into ``found``."""
     reader = _Reader(reopen())
     if reader.exact(8) != PNG_SIGNATURE:
         raise MalformedDocument()
@@ -202,17 +214,22 @@ def _png(reopen: Callable) -> Iterator[bytes]:
         if length >= 2**31 or not kind.isalpha() or (first and kind != b"IHDR"):
             raise MalformedDocument()
         first, keep, crc = False, kind not in PNG_DROPPED, zlib.crc32(kind)
+        exif = kind == b"eXIf" and "orientation" not in found and length <= EXIF_MAX
         if keep:
             yield head
         for part in reader.stream(length):
             crc = zlib.crc32(part, crc)
             if keep:
                 yield part
+            elif exif:
+                found["exif"] = found.get("exif", b"") + part
         stored = reader.exact(4)
         if int.from_bytes(stored, "big") != crc:
             raise MalformedDocument(_("A part of the image is damaged (checksum)."))
         if keep:
             yield stored
+        if exif:
+            found["orientation"] = _exif_orientation(found.pop("exif", b""))
         if kind == b"IEND":
             break
     if reader.read(1):
@@ -236,14 +253,19 @@ def _webp_chunks(reader: _Reader) -> Iterator[tuple[bytes, int]]:
         raise MalformedDocument(_("The file's length does not match its header."))
 
 
-def _webp(reopen: Callable) -> Iterator[bytes]:
-    """Exif and XMP chunks are dropped (first pass: measure; second: write)."""
+def _webp(reopen: Callable, found: dict) -> Iterator[bytes]:
+    """Exif and XMP chunks are dropped (first pass: measure and read the orientation into
+    ``found``; second: write)."""
     reader, dropped, image = _Reader(reopen()), 0, False
     for head, size in _webp_chunks(reader):
         padded = size + (size & 1)
-        for _part in reader.stream(padded):
-            pass
+        if head[:4] == b"EXIF" and size <= EXIF_MAX and "orientation" not in found:
+            found["orientation"] = _exif_orientation(reader.exact(padded))
+        else:
+            for _part in reader.stream(padded):
+                pass
         image = image or head[:4] in WEBP_IMAGE
+        found["lossless"] = found.get("lossless", False) or head[:4] == b"VP8L"
         dropped += 8 + padded if head[:4] in WEBP_DROPPED else 0
     if not image:
         raise MalformedDocument()
@@ -265,9 +287,50 @@ def _webp(reopen: Callable) -> Iterator[bytes]:
             yield from reader.stream(padded)
 
 
-CLEANERS = {"application/pdf": _pdf, "image/jpeg": _jpeg, "image/png": _png, "image/webp": _webp}
+IMAGE_CLEANERS = {"image/jpeg": _jpeg, "image/png": _png, "image/webp": _webp}
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
+def _encoded_upright(mime: str, content: bytes, found: dict) -> bytes:
+    """The photo with its orientation applied to the pixels, encoded again without metadata."""
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            animated = mime != "image/jpeg" and getattr(image, "is_animated", False)
+            if animated or image.width * image.height > UPRIGHT_MAX_PIXELS:
+                raise TooLargeToTurn()
+            options = {"icc_profile": image.info.get("icc_profile") or None}
+            if mime == "image/jpeg":
+                # The original's quantisation and subsampling keep its quality and size.
+                options.update(
+                    qtables=image.quantization,
+                    subsampling=JpegImagePlugin.get_sampling(image),
+                    progressive=bool(image.info.get("progressive")),
+                )
+            elif mime == "image/webp":
+                options.update(lossless=found.get("lossless", False), quality=90, exact=True)
+            upright = ImageOps.exif_transpose(image)
+            options = {key: value for key, value in options.items() if value is not None}
+            output = io.BytesIO()
+            upright.save(output, PILLOW_FORMATS[mime], **options)
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise MalformedDocument() from error
+    return output.getvalue()
+
+
+def _upright(mime: str, reopen: Callable) -> Iterator[bytes]:
+    """A photo's bytes to keep; turned upright first if its Exif says it was taken turned."""
+    found = {}
+    for _piece in IMAGE_CLEANERS[mime](reopen, found):  # the whole structure, checked first
+        pass
+    if not found.get("orientation"):
+        yield from IMAGE_CLEANERS[mime](reopen, {})
+        return
+    content = _encoded_upright(mime, b"".join(reopen()), found)
+    yield from IMAGE_CLEANERS[mime](lambda: iter((content,)), {})
 
 
 def cleaned(mime: str, reopen: Callable[[], Iterator[bytes]]) -> Iterator[bytes]:
     """The bytes to store of a file of type ``mime``; ``reopen()`` reads it again from the start."""
-    return CLEANERS[mime](reopen)
+    if mime == "application/pdf":
+        return _pdf(reopen)
+    return _upright(mime, reopen)

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from .services import deadlines_sweep, retention_sweep
+from .services.documents import document_orphans_sweep
 
 
 @shared_task
@@ -13,3 +14,8 @@ def sweep_deadlines() -> int:
 @shared_task
 def sweep_retention() -> int:
     return retention_sweep()
+
+
+@shared_task
+def sweep_document_orphans() -> int:
+    return document_orphans_sweep()

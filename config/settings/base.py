@@ -198,6 +198,8 @@ STORAGES = {
 }
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
 DOCUMENTS_PER_CASE = 100
+# A stored file no document names is an orphan once this old (younger: an upload in flight).
+DOCUMENT_ORPHAN_GRACE = timedelta(hours=1)
 # Uploads (API and portal) stream to a sealed spool; their body may hold a whole document and
 # its form fields.
 DOCUMENT_UPLOAD_PATH = (
@@ -401,6 +403,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-retention": {
         "task": "referrals.tasks.sweep_retention",
         "schedule": crontab(minute=41, hour=2),
+    },
+    # Stored document files whose upload died before its commit: deleted after the grace period.
+    "sweep-document-orphans": {
+        "task": "referrals.tasks.sweep_document_orphans",
+        "schedule": crontab(minute=29),
     },
     "purge-idempotency-keys": {
         "task": "exchange.tasks.purge_expired_idempotency_keys",

@@ -1,9 +1,13 @@
 """Case documents: add, read and delete, each checked like the case, sealed and audited."""
 
 import base64
+import logging
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import batched
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +15,7 @@ from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +35,10 @@ from ..workflows import SENDER
 from .common import event_data, locked_case, status_label
 
 UPLOAD_AAD = b"upload-spool"
+# The names document_add gives stored files: the sweep of orphans touches nothing else.
+STORED_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{32}[^/]*\.sealed")
+
+logger = logging.getLogger(__name__)
 
 
 class DocumentTooLarge(PayloadTooLarge):
@@ -113,8 +122,11 @@ def _record(actor: Caller, case, verb: str, document: Document) -> None:
     )
 
 
-def _seal_into_storage(document: Document, mime: str, upload: SpooledUpload) -> None:
-    """Check and clean the file, seal it under a new data key, and store it; nothing on failure."""
+def _seal_into_storage(
+    document: Document, mime: str, upload: SpooledUpload, stored: list[str]
+) -> None:
+    """Check and clean the file, seal it under a new data key, store it and name it in
+    ``stored``; nothing on failure."""
     data_key = keyring.new_data_key()
     with tempfile.TemporaryFile() as sealed:
         writer = SealingWriter(sealed, key=data_key, aad=_aad(document.id))
@@ -124,17 +136,50 @@ def _seal_into_storage(document: Document, mime: str, upload: SpooledUpload) -> 
         sealed.seek(0)
         name = f"{document.id.hex[:2]}/{document.id.hex}.sealed"
         document.storage_name = document_storage().save(name, File(sealed, name=name))
+        stored.append(document.storage_name)
     document.size = writer.size
     wrapped = keyring.wrap_key(data_key, context=_aad(document.id))
     document.wrapped_key = base64.b64encode(wrapped).decode("ascii")
     document.key_id = keyring.key_id_of(wrapped)
 
 
-@transaction.atomic
 def document_add(
     *, case, actor: Caller, upload: SpooledUpload, kind: str, description: str = ""
 ) -> Document:
-    """Add a file to a case: the sending or receiving agency, while the case has not ended."""
+    """Add a file to a case: the sending or receiving agency, while the case has not ended.
+
+    The file is stored inside the transaction, before its row: anything raised after that, the
+    commit included, removes it again. A process that dies in between, or an enclosing
+    transaction rolled back later, leaves an object no row names: ``document_orphans_sweep``
+    deletes it once the grace period has passed.
+    """
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            return _document_add(
+                case=case,
+                actor=actor,
+                upload=upload,
+                kind=kind,
+                description=description,
+                stored=stored,
+            )
+    except BaseException:
+        for name in stored:
+            _delete_stored(name)
+        raise
+
+
+def _delete_stored(name: str) -> None:
+    try:
+        document_storage().delete(name)
+    except Exception:  # the sweep of orphans removes it later; the first error is the one to see
+        logger.warning("Stored document file %s not deleted; left to the sweep", name)
+
+
+def _document_add(
+    *, case, actor: Caller, upload: SpooledUpload, kind: str, description: str, stored: list[str]
+) -> Document:
     model = type(case)
     case = locked_case(model, case.pk, actor)
     if not caller_sides(actor, case):
@@ -159,13 +204,9 @@ def document_add(
         uploaded_by=actor.user,
         uploaded_on_behalf_of=actor.on_behalf_of or "",
     )
-    _seal_into_storage(document, mime, upload)
-    try:
-        document.save(force_insert=True)
-        _record(actor, case, "added", document)
-    except BaseException:
-        document_storage().delete(document.storage_name)
-        raise
+    _seal_into_storage(document, mime, upload, stored)
+    document.save(force_insert=True)
+    _record(actor, case, "added", document)
     return document
 
 
@@ -248,3 +289,47 @@ def documents_rewrap(*, batch_size: int = 200) -> int:
         if not documents:
             return changed
         changed += len(documents)
+
+
+def _stored_names(storage) -> Iterator[str]:
+    """The names of the files in document storage that document_add could have written."""
+    try:
+        directories, _files = storage.listdir("")
+    except FileNotFoundError:  # nothing stored yet on a fresh filesystem
+        return
+    for directory in sorted(directories):
+        for file in sorted(storage.listdir(directory)[1]):
+            if STORED_NAME.fullmatch(name := f"{directory}/{file}"):
+                yield name
+
+
+def document_orphans(
+    *, now: datetime | None = None, grace: timedelta | None = None, batch_size: int = 500
+) -> Iterator[tuple[str, datetime]]:
+    """Stored files no document names, with their time, stored longer ago than the grace period
+    (a file younger than that may be an upload whose transaction has not committed yet)."""
+    storage = document_storage()
+    cutoff = (now or timezone.now()) - (grace or settings.DOCUMENT_ORPHAN_GRACE)
+    for names in batched(_stored_names(storage), batch_size):
+        named = set(
+            Document.objects.filter(storage_name__in=names).values_list("storage_name", flat=True)
+        )
+        for name in names:
+            if name not in named and (stored_at := storage.get_modified_time(name)) <= cutoff:
+                yield name, stored_at
+
+
+def document_orphans_sweep(*, now: datetime | None = None, grace: timedelta | None = None) -> int:
+    """Delete the stored files no document names, past the grace period; returns how many.
+
+    What is left of an upload whose process died before its commit (an upload that fails
+    otherwise removes its file itself). The deletion is logged and audited.
+    """
+    deleted = 0
+    for name, _stored_at in document_orphans(now=now, grace=grace):
+        document_storage().delete(name)
+        deleted += 1
+    if deleted:
+        logger.warning("Deleted %d stored document file(s) that no document names", deleted)
+        audit_record(actor=None, action="documents.orphan_sweep", detail={"deleted": deleted})
+    return deleted

@@ -3,7 +3,7 @@
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageChops, ImageOps
 
 ORIENTATION = 0x0112
 GPS_LATITUDE = 2
@@ -42,11 +42,31 @@ def located_exif() -> Image.Exif:
     return exif
 
 
-def photo(fmt: str = "JPEG", size=(32, 24)) -> bytes:
+def photo(fmt: str = "JPEG", size=(32, 24), orientation: int | None = 6) -> bytes:
+    """A red picture whose top-left quarter is blue, so which way it turns can be seen."""
     buffer = io.BytesIO()
     image = Image.new("RGB", size, (200, 30, 30))
-    image.save(buffer, fmt, exif=located_exif())
+    image.paste((20, 40, 210), (0, 0, size[0] // 2, size[1] // 2))
+    exif = located_exif()
+    if orientation is None:
+        del exif[ORIENTATION]
+    else:
+        exif[ORIENTATION] = orientation
+    image.save(buffer, fmt, exif=exif, **({"quality": 95} if fmt != "PNG" else {}))
     return buffer.getvalue()
+
+
+def as_shown(content: bytes) -> Image.Image:
+    """The picture as a viewer shows it: its Exif orientation applied."""
+    return ImageOps.exif_transpose(Image.open(io.BytesIO(content))).convert("RGB")
+
+
+def pixels_differ(first: Image.Image, second: Image.Image) -> float:
+    """The mean difference of two pictures' pixels, 0 to 255 (lossy formats differ a little)."""
+    difference = ImageChops.difference(first, second).convert("L")
+    return sum(index * count for index, count in enumerate(difference.histogram())) / (
+        first.width * first.height
+    )
 
 
 def exif_of(content: bytes) -> Image.Exif:

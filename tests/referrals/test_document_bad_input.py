@@ -1,22 +1,34 @@
 """Bad documents: each is a problem, and nothing is stored, sent or recorded as added."""
 
 import base64
+import io
 
 import pytest
 from django.conf import settings as django_settings
+from PIL import Image
 
 from agencies.keyring import parse_keys
 from exchange.models import Event
 from referrals.models import Document
 
 from .conftest import new_referral, partner
-from .documents import pdf, photo, upload, zip_archive
+from .documents import ORIENTATION, pdf, photo, upload, zip_archive
 from .test_documents import PATHS, document_store, stored_files  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 MIB = 1024 * 1024
 PNG = photo("PNG")
+
+
+def turned_animation() -> bytes:
+    """An animated PNG whose Exif says it was taken turned: it cannot be turned frame by frame."""
+    frames = [Image.new("RGB", (16, 12), colour) for colour in ("red", "blue")]
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "PNG", save_all=True, append_images=frames[1:], exif=exif)
+    return buffer.getvalue()
 
 
 def damaged_png() -> bytes:
@@ -37,6 +49,7 @@ BAD_FILES = {
     "png with a zip after it": ("p.png", "image/png", PNG + zip_archive(), 400, "malformed"),
     "malformed png": ("bad.png", "image/png", damaged_png(), 400, "malformed-document"),
     "malformed webp": ("bad.webp", "image/webp", photo("WEBP")[:-7], 400, "malformed-document"),
+    "turned animation": ("a.png", "image/png", turned_animation(), 415, "unsupported"),
     "pdf header only": ("h.pdf", "application/pdf", b"%PDF-1.7\n" + b"0" * 300, 400, "malformed"),
 }
 

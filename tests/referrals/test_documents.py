@@ -1,9 +1,12 @@
 """Case documents: who lists, adds, reads and deletes them, and what is stored, sent and audited."""
 
+import io
+
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from PIL import Image
 
 from agencies.roles import Role
 from exchange.models import AuditEvent, Event
@@ -11,7 +14,17 @@ from referrals import services
 from referrals.models import Document
 
 from .conftest import caller, new_referral, new_return, partner
-from .documents import GPS_LATITUDE, ORIENTATION, ExifTags, exif_of, pdf, photo, upload
+from .documents import (
+    GPS_LATITUDE,
+    ORIENTATION,
+    ExifTags,
+    as_shown,
+    exif_of,
+    pdf,
+    photo,
+    pixels_differ,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,28 +105,65 @@ def test_a_document_added_event_names_neither_the_file_nor_its_content(world, do
     assert b"%PDF" not in stored.read_bytes()
 
 
-@pytest.mark.parametrize(
-    "fmt,mime,name",
-    [
-        ("JPEG", "image/jpeg", "p.jpg"),
-        ("PNG", "image/png", "p.png"),
-        ("WEBP", "image/webp", "p.webp"),
-    ],
-)
-def test_a_photo_loses_its_location(world, fmt, mime, name):
+PHOTO_FORMATS = [
+    ("JPEG", "image/jpeg", "p.jpg"),
+    ("PNG", "image/png", "p.png"),
+    ("WEBP", "image/webp", "p.webp"),
+]
+
+
+def uploaded_and_downloaded(world, content: bytes, name: str, mime: str) -> bytes:
     case = new_referral(world, "sent")
     path = PATHS["referral"].format(case.id)
-    original = photo(fmt)
-    assert exif_of(original).get_ifd(ExifTags.IFD.GPSInfo)[GPS_LATITUDE]
-    added = upload(partner(world.th_sender), path, original, name, mime, "photo")
+    added = upload(partner(world.th_sender), path, content, name, mime, "photo")
     assert added.status_code == 201, added.json()
     response = partner(world.kh_recipient).get(f"{path}documents/{added.json()['id']}/content/")
-    stored = b"".join(response.streaming_content)
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+@pytest.mark.parametrize("fmt,mime,name", PHOTO_FORMATS)
+def test_a_photo_loses_its_location(world, fmt, mime, name):
+    original = photo(fmt)
+    assert exif_of(original).get_ifd(ExifTags.IFD.GPSInfo)[GPS_LATITUDE]
+    stored = uploaded_and_downloaded(world, original, name, mime)
     exif = exif_of(stored)
     assert not exif.get_ifd(ExifTags.IFD.GPSInfo)
     assert ExifTags.Base.Make not in exif
-    if fmt == "JPEG":
-        assert exif[ORIENTATION] == 6  # the photo still turns the right way
+    assert b"PhoneMaker" not in stored
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+@pytest.mark.parametrize("fmt,mime,name", PHOTO_FORMATS)
+def test_a_photo_taken_turned_is_stored_upright_as_it_was_shown(
+    world, fmt, mime, name, orientation
+):
+    original = photo(fmt, size=(64, 48), orientation=orientation)
+    shown = as_shown(original)
+    assert shown.size == ((48, 64) if orientation in (6, 8) else (64, 48))
+    stored = uploaded_and_downloaded(world, original, name, mime)
+    assert ORIENTATION not in exif_of(stored)
+    assert not exif_of(stored).get_ifd(ExifTags.IFD.GPSInfo)
+    assert b"PhoneMaker" not in stored
+    image = Image.open(io.BytesIO(stored))
+    assert image.format == fmt
+    assert image.size == shown.size
+    assert pixels_differ(image.convert("RGB"), shown) < 4
+    # The blue quarter is where the viewer showed it, not where the camera wrote it.
+    blue_at = max(
+        [(0, 0), (shown.width - 1, 0), (0, shown.height - 1), (shown.width - 1, shown.height - 1)],
+        key=lambda xy: shown.getpixel(xy)[2],
+    )
+    assert image.convert("RGB").getpixel(blue_at)[2] > 150
+
+
+@pytest.mark.parametrize("fmt,mime,name", PHOTO_FORMATS)
+def test_an_upright_photo_keeps_its_pixels_untouched(world, fmt, mime, name):
+    original = photo(fmt, orientation=None)
+    stored = uploaded_and_downloaded(world, original, name, mime)
+    assert not exif_of(stored)
+    assert Image.open(io.BytesIO(stored)).tobytes() == Image.open(io.BytesIO(original)).tobytes()
+    assert len(stored) < len(original)  # only the metadata went
 
 
 # The document access table: caller -> expected status of list, upload, download, delete on a

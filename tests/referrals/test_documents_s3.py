@@ -4,13 +4,17 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import boto3
 import httpx
 import pytest
 from django.conf import settings as django_settings
+from django.utils import timezone
 
 from config.settings.storage import storage_from_url
+from referrals.models import Document
+from referrals.services import documents as document_services
 
 from .conftest import new_referral, partner
 from .documents import pdf, photo, upload
@@ -92,3 +96,38 @@ def test_a_drafts_document_deleted_leaves_no_object(
     with django_capture_on_commit_callbacks(execute=True):
         assert th.delete(f"{path}documents/{added['id']}/").status_code == 204
     assert list(bucket.objects.all()) == []
+
+
+def test_a_failure_after_the_object_is_stored_leaves_no_object(world, bucket, monkeypatch):
+    def event_emit_fails(**kwargs):
+        raise RuntimeError("the process fails before the commit")
+
+    monkeypatch.setattr(document_services, "event_emit", event_emit_fails)
+    case = new_referral(world, "sent")
+    path = f"/api/v1/referrals/{case.id}/"
+    assert upload(partner(world.th_sender), path, pdf(), "a.pdf", "").status_code == 500
+    assert not Document.objects.exists()
+    assert list(bucket.objects.all()) == []
+
+
+def test_the_sweep_deletes_an_old_orphaned_object_and_keeps_named_and_fresh_ones(
+    world, bucket, settings
+):
+    case = new_referral(world, "sent")
+    path = f"/api/v1/referrals/{case.id}/"
+    added = upload(partner(world.th_sender), path, pdf(), "a.pdf", "application/pdf")
+    assert added.status_code == 201
+    named = f"cases/{Document.objects.get().storage_name}"
+    orphan = f"cases/ab/{'ab' * 16}.sealed"
+    bucket.put_object(Key=orphan, Body=b"\x00" * 300)
+    bucket.put_object(Key="cases/inventory.csv", Body=b"not a document")
+
+    assert document_services.document_orphans_sweep() == 0  # stored just now: maybe in flight
+    later = timezone.now() + settings.DOCUMENT_ORPHAN_GRACE + timedelta(minutes=1)
+    assert [name for name, _at in document_services.document_orphans(now=later)] == [
+        orphan.removeprefix("cases/")
+    ]
+    assert document_services.document_orphans_sweep(now=later) == 1
+    assert sorted(stored.key for stored in bucket.objects.all()) == sorted(
+        [named, "cases/inventory.csv"]
+    )
