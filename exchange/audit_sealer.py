@@ -74,49 +74,49 @@ def _settled_through(drain_seconds: float) -> int | None:
 
 _LEAF = AuditLeaf._meta.db_table
 _NODE = AuditTreeNode._meta.db_table
-# The next committed rows become leaves size, size + 1, ... in sequence order.
-_SEAL_LEAVES = (
-    f'INSERT INTO "{_LEAF}" ("index", sequence) '  # noqa: S608
-    "SELECT %s + row_number() OVER (ORDER BY sequence) - 1, sequence "
-    f"FROM (SELECT sequence FROM {_TABLE} WHERE sequence > %s AND sequence <= %s "
+# The next committed rows, in sequence order, numbered as leaves from %s: read by the primary
+# key's range (a join with the leaves would read the whole trail).
+_BATCH = (
+    "SELECT %s + row_number() OVER (ORDER BY sequence) - 1 AS leaf, sequence, hash "  # noqa: S608
+    f"FROM (SELECT sequence, hash FROM {_TABLE} WHERE sequence > %s AND sequence <= %s "
     "ORDER BY sequence LIMIT %s) batch"
 )
-# RFC 9162 leaf hash, SHA-256(0x00 || leaf), of the leaves from index %s; audit_leaf in SQL:
-# int8send is the sequence as 8 bytes, big-endian.
+_SEAL_LEAVES = f'INSERT INTO "{_LEAF}" ("index", sequence) SELECT leaf, sequence FROM ({_BATCH}) b'  # noqa: S608
+# RFC 9162 leaf hash, SHA-256(0x00 || leaf), of the same rows; audit_leaf in SQL: int8send is
+# the sequence as 8 bytes, big-endian, followed by the 32 bytes of the row's hash.
 _SEAL_LEAF_HASHES = (
-    f'INSERT INTO "{_NODE}" (level, "index", hash) '  # noqa: S608
-    "SELECT 0, leaf.index, sha256('\\x00'::bytea || int8send(leaf.sequence) "
-    "|| decode(event.hash, 'hex')) "
-    f"FROM {_LEAF} leaf JOIN {_TABLE} event ON event.sequence = leaf.sequence "
-    "WHERE leaf.index >= %s"
+    f'INSERT INTO "{_NODE}" (level, "index", hash) SELECT 0, leaf, '  # noqa: S608
+    f"sha256('\\x00'::bytea || int8send(sequence) || decode(hash, 'hex')) FROM ({_BATCH}) b"
 )
-# RFC 9162 node hash, SHA-256(0x01 || left || right), of the complete subtrees of one level
-# whose left child has an even index in [%s, %s).
+# RFC 9162 node hash, SHA-256(0x01 || left || right), of one level's complete subtrees whose
+# children are the nodes [%s, %s) of the level below.
 _SEAL_NODES = (
     f'INSERT INTO "{_NODE}" (level, "index", hash) '  # noqa: S608
     "SELECT %s, lower.index / 2, sha256('\\x01'::bytea || lower.hash || upper.hash) "
     f"FROM {_NODE} lower JOIN {_NODE} upper "
     'ON upper.level = lower.level AND upper."index" = lower."index" + 1 '
     'WHERE lower.level = %s AND lower."index" >= %s AND lower."index" < %s '
-    'AND lower."index" %% 2 = 0'
+    'AND lower."index" %% 2 = 0 AND upper."index" > %s AND upper."index" <= %s'
 )
 
 
 def _store(size: int, after: int, settled: int, batch_size: int) -> tuple[int, bytes] | None:
     """Append the next committed rows as leaves after ``size`` leaves, hashed by PostgreSQL
     in a few statements whatever the batch; the new size and root, None when none is ready."""
+    batch = [size, after, settled, batch_size]
     with connection.cursor() as cursor:
-        cursor.execute(_SEAL_LEAVES, [size, after, settled, batch_size])
+        cursor.execute(_SEAL_LEAVES, batch)
         added = cursor.rowcount
         if not added:
             return None
         new_size = size + added
-        cursor.execute(_SEAL_LEAF_HASHES, [size])
+        # The same rows: every one up to the settled sequence has committed or never will.
+        cursor.execute(_SEAL_LEAF_HASHES, batch)
         level = 1
         while (1 << level) <= new_size:
-            first, last = size >> level, new_size >> level
+            first, last = 2 * (size >> level), 2 * (new_size >> level)
             if first < last:
-                cursor.execute(_SEAL_NODES, [level, level - 1, 2 * first, 2 * last])
+                cursor.execute(_SEAL_NODES, [level, level - 1, first, last, first, last])
             level += 1
     return new_size, tree_root(new_size)
 
