@@ -11,8 +11,10 @@
 
 append: appends per second by N writer processes (a transaction each, as a request's row is
 written) against plain inserts of the same rows into a table of the same shape, interleaved;
-a sealer runs meanwhile: sealing lag p99 of the appended rows. seal: leaves per second sealing
-a backlog. reads: audited referral reads per second through gunicorn with 2 and 4 workers.
+the dedicated sealer (`manage.py audit_seal --loop`) runs meanwhile: sealing lag p50 and p99
+of the appended rows (on a shared host, give each run a database of its own). seal: leaves
+per second sealing a backlog. reads: audited referral reads per second through gunicorn with
+2 and 4 workers.
 proofs: builds a tree of N leaves in bulk SQL, then times inclusion and consistency proofs.
 Figures are merged into bench/results.json.
 """
