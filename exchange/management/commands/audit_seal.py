@@ -32,5 +32,5 @@ class Command(BaseCommand):
                 )
                 return
             # A pass that sealed less than a batch caught up: the next rows wait for the next run.
-            if sealed < settings.AUDIT_SEAL_BATCH:
+            if options["loop"] and sealed < settings.AUDIT_SEAL_BATCH:
                 time.sleep(options["interval"])
