@@ -53,13 +53,18 @@ def _canonical_value(value):
     raise TypeError(f"{type(value).__name__} has no canonical form in the audit trail.")
 
 
+# What json.dumps(..., default=_canonical_value, sort_keys=True, separators=(",", ":")) gives,
+# without building an encoder for every row.
+_CANONICAL = json.JSONEncoder(default=_canonical_value, sort_keys=True, separators=(",", ":"))
+
+
 def row_canonical(values: Sequence, parties: Iterable[tuple[str, str]], prev_hash: str) -> str:
     """The text a row's hash covers, from its ``HASHED_FIELDS`` values and (agency id, country)
     pairs. A chained row covers its sequence and the previous row's hash; a later row covers
     its content, and its leaf in the tree binds the sequence."""
     pairs = sorted([str(agency), country] for agency, country in parties)
     body = [*values, pairs, prev_hash] if prev_hash else [ROW_FORM, *values[1:], pairs]
-    return json.dumps(body, default=_canonical_value, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(body)
 
 
 def row_hash(values: Sequence, parties: Iterable[tuple[str, str]], prev_hash: str) -> str:
@@ -74,21 +79,11 @@ def audit_leaf(sequence: int, digest: str) -> bytes:
 
 def audit_row_digest(row: dict, parties: Iterable[tuple]) -> str:
     """Set ``hash`` (and an empty ``prev_hash``) in ``row``, which holds the ``HASHED_FIELDS``
-    values but the sequence, and return the hash. Every append goes through it: requests one at
-    a time, the benchmark seeders in bulk."""
+    values but the sequence, and return the hash: bulk appends (the benchmark seeders) hash
+    through it as a request's append does through ``row_hash``."""
     row["prev_hash"] = ""
     row["hash"] = row_hash([None, *(row[field] for field in HASHED_FIELDS[1:])], parties, "")
     return row["hash"]
-
-
-def _unsaved(caller: Caller | None, **fields) -> AuditEvent:
-    return AuditEvent(
-        actor=caller.user if caller else None,
-        agency=caller.agency if caller else None,
-        api_client=caller.api_client if caller else None,
-        on_behalf_of=(caller.on_behalf_of or "") if caller else "",
-        **fields,
-    )
 
 
 # HASHED_FIELDS name columns; the sequence comes from the database.
@@ -96,49 +91,86 @@ _INSERT = (
     f"INSERT INTO {AuditEvent._meta.db_table} ({', '.join(HASHED_FIELDS[1:])}, prev_hash, hash) "  # noqa: S608
     f"VALUES ({', '.join(['%s'] * (len(HASHED_FIELDS) - 1))}, '', %s) RETURNING sequence"
 )
+_INSERT_WITH_PARTIES: dict[int, str] = {}
 
 
-def _insert(event: AuditEvent, parties: dict) -> int:
+def _insert_sql(parties: int) -> str:
     """One statement on PostgreSQL: the row, its agencies, and the sequence it was given."""
-    values = [
-        json.dumps(event.detail) if name == "detail" else getattr(event, name)
-        for name in HASHED_FIELDS[1:]
-    ]
-    sql, params = _INSERT, [*values, event.hash]
-    if parties:
-        rows = ", ".join(["(%s::uuid, %s)"] * len(parties))
-        sql = (
+    sql = _INSERT_WITH_PARTIES.get(parties)
+    if sql is None:
+        rows = ", ".join(["(%s::uuid, %s)"] * parties)
+        sql = _INSERT_WITH_PARTIES[parties] = (
             f"WITH event AS ({_INSERT}), parties AS (INSERT INTO "  # noqa: S608
             f"{AuditEventAgency._meta.db_table} (audit_event_id, agency_id, country) "
             f"SELECT event.sequence, party.agency, party.country FROM event, "
             f"(VALUES {rows}) AS party (agency, country)) SELECT sequence FROM event"
         )
-        params += [value for agency in parties.values() for value in (agency.pk, agency.country)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+    return sql
+
+
+def _who(caller: Caller | None) -> tuple:
+    """The row's actor id, agency, API client id and on-behalf-of, from the caller."""
+    if caller is None:
+        return None, None, None, ""
+    client = caller.api_client
+    return (
+        caller.user.pk if caller.user is not None else None,
+        caller.agency,
+        client.pk if client is not None else None,
+        caller.on_behalf_of or "",
+    )
 
 
 @transaction.atomic(savepoint=False)
-def _append(event: AuditEvent, agencies: Iterable[Agency]) -> AuditEvent:
-    parties = {agency.pk: agency for agency in agencies}
-    if event.agency is not None:
-        parties[event.agency.pk] = event.agency
+def _append(
+    who: tuple,
+    agencies: Iterable[Agency],
+    *,
+    action: str,
+    outcome: str,
+    status_code: int | None,
+    object_type: str = "",
+    object_id: str = "",
+    reference: str = "",
+    detail: dict | None = None,
+) -> AuditEvent:
+    """Hash and insert one row: ``who`` as ``_who`` gives it, then its other columns."""
+    actor_id, agency, api_client_id, on_behalf_of = who
+    parties = {party.pk: party for party in agencies}
+    if agency is not None:
+        parties[agency.pk] = agency
     # Stored exactly as hashed: what JSON cannot hold natively is turned into strings first.
-    event.detail = json.loads(json.dumps(event.detail, cls=DjangoJSONEncoder))
-    event.request_id = current_request_id() or ""
-    event.occurred_at = timezone.now()
-    hashed = {field: getattr(event, field) for field in HASHED_FIELDS[1:]}
-    audit_row_digest(hashed, [(agency.pk, agency.country) for agency in parties.values()])
-    event.prev_hash, event.hash = hashed["prev_hash"], hashed["hash"]
+    detail_text = json.dumps(detail, cls=DjangoJSONEncoder) if detail else "{}"
+    values = [
+        None,
+        timezone.now(),
+        actor_id,
+        agency.pk if agency is not None else None,
+        api_client_id,
+        on_behalf_of,
+        action,
+        object_type,
+        object_id,
+        reference,
+        outcome,
+        status_code,
+        current_request_id() or "",
+        json.loads(detail_text) if detail else {},
+    ]
+    digest = row_hash(values, [(party.pk, party.country) for party in parties.values()], "")
+    event = AuditEvent(*values, "", digest)
     # No lock shared with other requests: the database hands out the sequence.
     if connection.vendor == "postgresql":
-        event.sequence = _insert(event, parties)
+        params = [*values[1:-1], detail_text, digest]
+        params += [value for party in parties.values() for value in (party.pk, party.country)]
+        with connection.cursor() as cursor:
+            cursor.execute(_insert_sql(len(parties)) if parties else _INSERT, params)
+            event.sequence = cursor.fetchone()[0]
         return event
     event.save(force_insert=True)
     AuditEventAgency.objects.bulk_create(
-        AuditEventAgency(audit_event=event, agency=agency, country=agency.country)
-        for agency in parties.values()
+        AuditEventAgency(audit_event=event, agency=party, country=party.country)
+        for party in parties.values()
     )
     return event
 
@@ -206,17 +238,15 @@ def audit_record(
     row a leaf of the Merkle tree once its transaction has committed.
     """
     return _append(
-        _unsaved(
-            actor,
-            action=action,
-            object_type=object_type,
-            object_id="" if object_id is None else str(object_id),
-            reference=reference,
-            outcome=outcome,
-            status_code=status_code,
-            detail=detail or {},
-        ),
+        _who(actor),
         agencies,
+        action=action,
+        object_type=object_type,
+        object_id="" if object_id is None else str(object_id),
+        reference=reference,
+        outcome=outcome,
+        status_code=status_code,
+        detail=detail,
     )
 
 
@@ -234,8 +264,20 @@ def audit_request_denied(
     auditors see the refused access too, not only the auditors of the agency that asked.
     """
     caller = None if status_code == 401 else caller_of(request)
-    event = _unsaved(
-        caller,
+    who = _who(caller)
+    if caller is None:
+        # No one is signed in, but a refused token (expired, agency inactive) names its client.
+        client = getattr(request, "presented_api_client", None)
+        who = (
+            None,
+            # The service user's membership was read with the token: the client's own agency.
+            client.service_user.membership.agency if client else None,
+            client.pk if client else None,
+            getattr(request, "on_behalf_of", None) or "",
+        )
+    return _append(
+        who,
+        agencies,
         action="request.denied",
         object_type=object_type,
         object_id="" if object_id is None else str(object_id),
@@ -243,14 +285,6 @@ def audit_request_denied(
         status_code=status_code,
         detail={"method": request.method, "path": request.path},
     )
-    if caller is None:
-        # No one is signed in, but a refused token (expired, agency inactive) names its client.
-        client = getattr(request, "presented_api_client", None)
-        event.api_client = client
-        # The service user's membership was read with the token: the client's own agency.
-        event.agency = client.service_user.membership.agency if client else None
-        event.on_behalf_of = getattr(request, "on_behalf_of", None) or ""
-    return _append(event, agencies)
 
 
 def audit_admin_login(request, *, succeeded: bool, status_code: int) -> AuditEvent:
@@ -263,13 +297,11 @@ def audit_admin_login(request, *, succeeded: bool, status_code: int) -> AuditEve
         user = User.objects.filter(**{User.USERNAME_FIELD: username}).first()
         caller = Caller(user=user, membership=getattr(user, "membership", None)) if user else None
     return _append(
-        _unsaved(
-            caller,
-            action="admin.login",
-            outcome=AuditEvent.Outcome.ALLOWED if succeeded else AuditEvent.Outcome.DENIED,
-            status_code=status_code,
-        ),
+        _who(caller),
         (),
+        action="admin.login",
+        outcome=AuditEvent.Outcome.ALLOWED if succeeded else AuditEvent.Outcome.DENIED,
+        status_code=status_code,
     )
 
 

@@ -1,6 +1,8 @@
 """The sealer's guarantees, with real processes: no row skipped when it commits late, none
 lost when a sealer is killed mid-batch, no fork with two sealers, steady-state lag under 2 s."""
 
+import importlib.util
+import itertools
 import os
 import signal
 import subprocess
@@ -12,13 +14,17 @@ import pytest
 from django.conf import settings
 from django.db import connection, transaction
 
-from exchange.audit import audit_bulk_append, audit_record
+from agencies.authentication import Caller
+from agencies.roles import Role
+from exchange import merkle
+from exchange.audit import audit_bulk_append, audit_leaf, audit_record
 from exchange.audit_sealer import audit_seal, audit_seal_pending
-from exchange.audit_tree import tree_root
+from exchange.audit_tree import inclusion_proof, tree_root
 from exchange.audit_verify import audit_verify
-from exchange.models import AuditEvent, AuditLeaf, AuditTreeHead
+from exchange.models import AuditEvent, AuditLeaf, AuditTreeHead, AuditTreeNode
 from exchange.tasks import seal_audit_log
 
+from ..factories import member
 from ..processes import PROJECT, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -212,3 +218,50 @@ def test_the_sealer_runs_each_second_and_its_task_seals():
     assert entry["schedule"].total_seconds() == 1
     audit_record(actor=None, action="test.act")
     assert seal_audit_log() == AuditEvent.objects.count()
+
+
+def _standalone_verifier():
+    spec = importlib.util.spec_from_file_location(
+        "verify_audit_log", PROJECT / "scripts" / "verify_audit_log.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_tree_postgresql_hashes_is_the_tree_python_and_the_verifier_hash(kh_agency, th_agency):
+    """Leaves and nodes hashed in SQL, in uneven batches, are RFC 9162 as exchange.merkle and
+    the standalone verifier hash them, for rows with unicode and nulls."""
+    officer = member(kh_agency, Role.OFFICER)
+    caller = Caller(user=officer, membership=officer.membership, on_behalf_of="bàn 7 ห้อง")
+    for n in range(29):
+        audit_record(
+            actor=caller if n % 2 else None,
+            action="test.act",
+            object_id=None if n % 3 else f"ក-{n}",
+            reference="REF-ณ-文字" if n % 5 else "",
+            status_code=None if n % 4 else 404,
+            agencies=[th_agency] if n % 3 else [],
+            detail={"note": 'ข้อความ "文字" ✓', "none": None, "n": n} if n % 2 else None,
+        )
+    for batch in itertools.cycle((1, 2, 5, 7, 3)):
+        if audit_seal(batch_size=batch) is None:
+            break
+    rows = AuditEvent.objects.order_by("sequence").values_list("sequence", "hash")
+    leaves = [merkle.leaf_hash(audit_leaf(sequence, digest)) for sequence, digest in rows]
+    expected = merkle.new_nodes(0, leaves, {})
+    stored = AuditTreeNode.objects.values_list("level", "index", "hash")
+    assert {(level, index): bytes(digest) for level, index, digest in stored} == expected
+    heads = list(AuditTreeHead.objects.order_by("tree_size"))
+    assert len(heads) > 5
+    assert heads[-1].tree_size == len(leaves) > 30
+    assert all(h.root_hash == merkle.range_hash(0, h.tree_size, expected).hex() for h in heads)
+    verifier = _standalone_verifier()
+    latest = heads[-1]
+    for sequence, _ in rows:
+        proof = inclusion_proof(head=latest, sequence=sequence)
+        served = {key: getattr(proof, key) for key in ("leaf_index", "row_hash", "canonical")}
+        served["audit_path"] = proof.audit_path
+        head = {"tree_size": latest.tree_size, "root_hash": latest.root_hash}
+        verifier.check_row({"sequence": sequence}, served, head)
+    assert audit_verify().intact

@@ -2,6 +2,7 @@
 
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from exchange.audit_sealer import audit_seal_pending
@@ -30,5 +31,6 @@ class Command(BaseCommand):
                     else "Nothing sealed: the audit trail is empty."
                 )
                 return
-            if not sealed:
+            # A pass that sealed less than a batch caught up: the next rows wait for the next run.
+            if options["loop"] and sealed < settings.AUDIT_SEAL_BATCH:
                 time.sleep(options["interval"])
