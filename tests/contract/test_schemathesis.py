@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.stateful.state_machine import normalize_name
@@ -57,19 +58,18 @@ CHECKS = [
     ignored_auth,
 ]
 
-# Every exclusion, in one place: (check, which requests and by whom, why). Everything else runs
-# every check.
+# Every exclusion, in one place: (check, which requests, why). Everything else runs every check.
 EXCLUSIONS = [
     (
         positive_data_acceptance,
-        lambda case, party: case.operation.method.upper() in {"POST", "PATCH", "DELETE"},
+        lambda case: case.operation.method.upper() in {"POST", "PATCH", "DELETE"},
         "Writes with well-formed data are still refused by rules no schema states: agencies "
         "and checkpoints that exist, a case's state and side, consent, password strength, a "
         "webhook URL that resolves to a public address, dates in order, a current ETag.",
     ),
     (
         positive_data_acceptance,
-        lambda case, party: (
+        lambda case: (
             case.operation.path
             in {"/api/v1/audit-events/", "/api/v1/reports/sla/", "/api/v1/reports/statistics/"}
             or bool(case.query and case.query.get("counterpart"))
@@ -79,20 +79,14 @@ EXCLUSIONS = [
         "code in counterpart or agency, a from before a to, CSV without paging, and a cursor "
         "only as the server issued it (a made-up one is a 400 naming it).",
     ),
-    (
-        ensure_resource_availability,
-        lambda case, party: party != "sender",
-        "A case the Thai officer created is, by design, 404 to another agency until it is sent "
-        "(the stateful runs act as the recipient, the admin and the auditor on it).",
-    ),
 ]
 
 # Figures for the report: operations, cases, scenarios and steps per role.
 FIGURES: dict[str, Counter] = {}
 
 
-def excluded_for(case, party: str) -> list:
-    return [check for check, applies, _reason in EXCLUSIONS if applies(case, party)]
+def excluded_for(case) -> list:
+    return [check for check, applies, _reason in EXCLUSIONS if applies(case)]
 
 
 def _count(role: str, key: str, value: object = 1) -> None:
@@ -119,7 +113,7 @@ def test_every_operation_conforms(case, role, parties):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {parties.token(role)}"},
         checks=CHECKS,
-        excluded_checks=excluded_for(case, "sender" if role == Role.OFFICER else role),
+        excluded_checks=excluded_for(case),
     )
 
 
@@ -139,10 +133,8 @@ workflow_schema = schemathesis.openapi.from_path(Path(settings.BASE_DIR) / "open
 workflow_schema.app = application
 workflow_schema.config.phases.stateful.inference.algorithms = []
 
-# 2xx answers per role and operation in the stateful run, and every status the role's own
-# token received there.
+# 2xx answers per role and operation in the stateful runs.
 REACHED: dict[str, Counter] = {}
-ANSWERED: dict[str, Counter] = {}
 
 
 def operation_id(case) -> str:
@@ -232,13 +224,15 @@ def _starting_from_creations(machine):
     return machine
 
 
-def _workflow_machine(role: str, walk: str, parties, reached: Counter):
+def _workflow_machine(role: str, walk: str, parties, reached: Counter, answered: Counter):
+    """The state machine of one run: ``reached`` counts 2xx per operation, ``answered`` the
+    statuses the role's own token received."""
     tokens = {
         "sender": parties.th_officer,
         "recipient": parties.kh_officer,
         role: parties.token(role),
     }
-    walked = workflow_schema.include(operation_id=WALKS.get(walk, EVERY_ACTION_OPERATIONS))
+    walked = workflow_schema.include(operation_id=WALKS.get(walk) or MET[walk])
 
     class Workflow(_starting_from_creations(walked.as_state_machine())):
         def setup(self):
@@ -249,17 +243,14 @@ def _workflow_machine(role: str, walk: str, parties, reached: Counter):
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             _count(role, "stateful steps")
-            party = acting_party(role, case)
-            if party == role:
-                ANSWERED.setdefault(role, Counter())[
-                    (operation_id(case), response.status_code)
-                ] += 1
+            if acting_party(role, case) == role:
+                answered[(operation_id(case), response.status_code)] += 1
             if 200 <= response.status_code < 300:
                 reached[operation_id(case)] += 1
             case.validate_response(
                 response,
                 checks=CHECKS,
-                excluded_checks=excluded_for(case, party),
+                excluded_checks=excluded_for(case),
                 headers=kwargs.get("headers"),
                 transport_kwargs=kwargs or None,
                 recorder=self.recorder,
@@ -270,7 +261,7 @@ def _workflow_machine(role: str, walk: str, parties, reached: Counter):
 
 # The officer walks each path of the two workflows to its end, each run holding only the
 # operations of its path, so that a short scenario gets far; the admin and the auditor meet
-# every action on cases the Thai officer sent them.
+# every action of each kind of case on cases the Thai officer sent them.
 WALK_ACTIONS = {
     "referral closed": ["send", "acknowledge", "accept", "close"],
     "referral rejected": ["send", "reject"],
@@ -284,12 +275,20 @@ WALKS = {
     for walk, actions in WALK_ACTIONS.items()
     for collection in ["referrals" if walk.startswith("referral ") else "returns"]
 }
-EVERY_ACTION = "every action"
-EVERY_ACTION_OPERATIONS = [*sorted(CASE_SETUP | READS), *REFERRAL_ACTIONS, *RETURN_ACTIONS]
+MET = {
+    "every referral action": ["referrals_create", "referrals_retrieve", *REFERRAL_ACTIONS],
+    "every return action": ["returns_create", "returns_retrieve", *RETURN_ACTIONS],
+}
 STATEFUL_RUNS = [
-    *[(Role.OFFICER, walk, {"max_examples": 8, "stateful_step_count": 10}) for walk in WALKS],
-    (Role.ADMIN, EVERY_ACTION, {"max_examples": 10, "stateful_step_count": 10}),
-    (Role.AUDITOR, EVERY_ACTION, {"max_examples": 10, "stateful_step_count": 10}),
+    *[
+        (Role.OFFICER, walk, {"max_examples": 4 * len(actions), "stateful_step_count": 12})
+        for walk, actions in WALK_ACTIONS.items()
+    ],
+    *[
+        (role, met, {"max_examples": 10, "stateful_step_count": 10})
+        for role in (Role.ADMIN, Role.AUDITOR)
+        for met in MET
+    ],
 ]
 
 
@@ -300,24 +299,31 @@ STATEFUL_RUNS = [
     ids=[f"{role}, {walk}" for role, walk, _ in STATEFUL_RUNS],
 )
 def test_workflows_followed_through_links(role, walk, run, parties):
-    reached = Counter()
+    reached, answered = Counter(), Counter()
     with bodies_the_rules_accept(parties):
-        _workflow_machine(role, walk, parties, reached).run(
-            settings=hypothesis_settings(
-                **run,
-                derandomize=True,
-                deadline=None,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-        )
+        for attempt in range(2):
+            try:
+                _workflow_machine(role, walk, parties, reached, answered).run(
+                    settings=hypothesis_settings(
+                        **run,
+                        derandomize=True,
+                        deadline=None,
+                        phases=[Phase.generate],
+                        suppress_health_check=list(HealthCheck),
+                    )
+                )
+                break
+            except FlakyStrategyDefinition:
+                # A replayed scenario met the API in a later state (the database is shared by
+                # the scenarios): schemathesis's own runner then starts another suite, as here.
+                if attempt:
+                    raise
     REACHED.setdefault(role, Counter()).update(reached)
     if walk in WALKS:
         assert [op for op in WALKS[walk] if not reached[op]] == []
     else:
-        answered = ANSWERED.get(role, Counter())
         writes = {op for op, _status in answered} - READS
         assert writes, "the role tried no workflow action"
         assert [(op, status) for op, status in answered if op in writes and status < 300] == []
         assert [op for op in writes if not answered[(op, 403)]] == []
-        assert all(reached[op] for op in READS)
+        assert [op for op in READS & set(MET[walk]) if not reached[op]] == []
