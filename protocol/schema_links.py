@@ -7,14 +7,35 @@ _PARAMETER = re.compile(r"\{(\w+)\}")
 _METHODS = ("get", "post", "patch", "put", "delete")
 
 
+def _schema_of(response: dict) -> dict:
+    return response.get("content", {}).get("application/json", {}).get("schema", {})
+
+
+def _name(schema: dict) -> str:
+    return schema.get("$ref", "").rsplit("/", 1)[-1]
+
+
 def _has_id(response: dict, components: dict) -> bool:
-    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
-    ref = schema.get("$ref", "").rsplit("/", 1)[-1]
-    target = components.get(ref, schema)
-    alternatives = [
-        components.get(a.get("$ref", "").rsplit("/", 1)[-1], a) for a in target.get("oneOf", [])
-    ]
+    schema = _schema_of(response)
+    target = components.get(_name(schema), schema)
+    alternatives = [components.get(_name(a), a) for a in target.get("oneOf", [])]
     return any("id" in s.get("properties", {}) for s in [target, *alternatives])
+
+
+def _represents(response: dict, resource: dict | None, components: dict) -> bool:
+    """The response is a representation of the resource (its ETag is the resource's)."""
+    if resource is None or "ETag" not in response.get("headers", {}):
+        return False
+    read = _schema_of(resource.get("responses", {}).get("200", {}))
+    forms = {_name(read)} | {_name(a) for a in components.get(_name(read), {}).get("oneOf", [])}
+    return _name(_schema_of(response)) in forms - {""}
+
+
+def _takes_if_match(operation: dict) -> bool:
+    return any(
+        p.get("in") == "header" and p.get("name") == "If-Match"
+        for p in operation.get("parameters", [])
+    )
 
 
 def _resource_of(path: str, method: str, targets: list[str]) -> tuple[str, str | None] | None:
@@ -32,6 +53,12 @@ def _resource_of(path: str, method: str, targets: list[str]) -> tuple[str, str |
     return None
 
 
+def _owner(path: str) -> str | None:
+    """The path prefix of the resource an operation on ``path`` acts on."""
+    resource = _resource_of(path, "get", [])
+    return resource[0] if resource else None
+
+
 def add_links(result, generator, request, public):
     """drf-spectacular hook: links from each 2xx response naming a resource to its operations."""
     paths = result.get("paths", {})
@@ -47,6 +74,7 @@ def add_links(result, generator, request, public):
             for code, response in operation["responses"].items():
                 if not code.startswith("2") or not _has_id(response, components):
                     continue
+                current = _represents(response, paths.get(prefix, {}).get("get"), components)
                 links = {}
                 for target_path, target_item in paths.items():
                     if not target_path.startswith(prefix):
@@ -57,14 +85,17 @@ def add_links(result, generator, request, public):
                     for target_method, target in target_item.items():
                         if target_method not in _METHODS or target is operation:
                             continue
+                        parameters = {
+                            name: "$response.body#/id"
+                            if name == filled
+                            else f"$request.path.{name}"
+                            for name in names
+                        }
+                        if current and _takes_if_match(target) and _owner(target_path) == prefix:
+                            parameters["header.If-Match"] = "$response.header.ETag"
                         links[target["operationId"]] = {
                             "operationId": target["operationId"],
-                            "parameters": {
-                                name: "$response.body#/id"
-                                if name == filled
-                                else f"$request.path.{name}"
-                                for name in names
-                            },
+                            "parameters": parameters,
                         }
                 if links:
                     response["links"] = dict(sorted(links.items()))

@@ -321,6 +321,7 @@ SPECTACULAR_SETTINGS = {
         "protocol.schema.contract_conventions",
         "exchange.webhook_contract.add_webhooks",
         "protocol.schema_links.add_links",
+        "referrals.schema_links.workflow_links",
     ],
 }
 

@@ -67,9 +67,12 @@ def parties(world, keep_test_connection):  # noqa: F811
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Schemathesis figures per role, for the record."""
-    from .test_schemathesis import FIGURES
+    """Schemathesis figures per role, for the record: the runs, then the 2xx answers the
+    stateful run reached per operation."""
+    from .test_schemathesis import FIGURES, REACHED
 
     for role, figures in sorted(FIGURES.items()):
         shown = ", ".join(f"{k} {v}" for k, v in sorted(figures.items()) if not k.startswith("_"))
         terminalreporter.write_line(f"schemathesis {role}: {shown}")
+        reached = ", ".join(f"{k} {v}" for k, v in sorted(REACHED.get(role, {}).items()))
+        terminalreporter.write_line(f"schemathesis {role} stateful 2xx: {reached or 'none'}")

@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from rest_framework.test import APIClient
 
 from agencies.roles import Role
+from referrals.workflows import RETURN_WORKFLOW
 
 from ..referrals.conftest import new_referral
 
@@ -159,3 +160,29 @@ def test_due_dates_in_event_data_end_with_z(parties):
         if key.endswith("_at") and value
     ]
     assert dues and all(value.endswith("Z") for value in dues)
+
+
+def _links(path: str, method: str, status: str) -> dict:
+    return CONTRACT["paths"][path][method]["responses"][status].get("links", {})
+
+
+def test_an_action_links_to_the_actions_its_new_state_allows_with_the_etag_as_if_match():
+    after_send = _links("/api/v1/referrals/{id}/send/", "post", "200")
+    actions = {name for name in after_send if name.startswith("referrals_") and "_create" in name}
+    assert {"referrals_acknowledge_create", "referrals_accept_create"} <= actions
+    assert "referrals_close_create" not in actions
+    assert after_send["referrals_accept_create"]["parameters"] == {
+        "id": "$request.path.id",
+        "header.If-Match": "$response.header.ETag",
+    }
+
+
+def test_a_final_action_links_to_no_further_action():
+    after_reject = _links("/api/v1/returns/{id}/reject/", "post", "200")
+    assert set(after_reject) & {f"returns_{a}_create" for a in RETURN_WORKFLOW.transitions} == set()
+    assert "returns_retrieve" in after_reject
+
+
+def test_a_message_hands_no_etag_to_the_case():
+    after_message = _links("/api/v1/referrals/{id}/messages/", "post", "201")
+    assert "header.If-Match" not in after_message["referrals_send_create"]["parameters"]
