@@ -28,7 +28,8 @@ pids+=($!)
 echo
 echo "Mekong Exchange is running at http://$HOST:$PORT/"
 echo "  API docs:  http://$HOST:$PORT/api/docs/"
-echo "  Admin:     http://$HOST:$PORT/admin/   (demo logins above, password 'mekong-demo')"
+echo "  Portal:    http://$HOST:$PORT/   (the demo logins above, password 'mekong-demo')"
+echo "  Admin:     http://$HOST:$PORT/admin/   (platform operators only: manage.py createsuperuser)"
 echo "  Celery worker and beat log to $VAR_DIR/log/celery.log; emails are written to $VAR_DIR/mail/"
 echo
 $BIN/gunicorn config.wsgi:application --config config/gunicorn_conf.py --bind "$HOST:$PORT" &
