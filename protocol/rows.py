@@ -49,8 +49,8 @@ def rows_insert_sql(model: type[models.Model], rows: Sequence[dict]) -> tuple[st
 def rows_insert(*batches: tuple[type[models.Model], Sequence[dict]]) -> None:
     """Insert each (model, rows) batch, all in one statement; batches without rows are left out.
 
-    The later inserts ride on the first as data-modifying CTEs: one round trip in all. Foreign
-    keys between the batches hold, as PostgreSQL checks them at the end of the statement.
+    The earlier inserts ride on the last as data-modifying CTEs: one round trip in all. Foreign
+    keys between the batches hold: Django declares them deferred, checked at commit.
     """
     if connection.vendor != "postgresql":
         for model, rows in batches:
