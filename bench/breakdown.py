@@ -47,7 +47,7 @@ def main() -> None:
     from django.test import Client
 
     from bench import probes
-    from referrals import services
+    from referrals.services import common
     from referrals.views import ReferralViewSet
 
     ranked = probes.agencies_by_visible_referrals()
@@ -85,9 +85,9 @@ def main() -> None:
     results["list_superuser_session_ms"] = mean_ms(get(superuser, page))
     results["write_plain_ms"] = mean_ms(post("/bench/write/plain/"))
     results["write_ms"] = mean_ms(post("/bench/write/services/"))
-    with switched_off(services, "audit_record"):
+    with switched_off(common, "audit_record"):
         results["write_without_audit_ms"] = mean_ms(post("/bench/write/services/"))
-        with switched_off(services, "event_emit"):
+        with switched_off(common, "event_emit"):
             results["write_without_audit_and_events_ms"] = mean_ms(post("/bench/write/services/"))
     probes.remove_bench_writes()
     json.dump(results, sys.stdout, indent=2)

@@ -23,6 +23,8 @@ SCENARIOS = os.environ.get(
     "ListFiltered ListUnfiltered ListFloor PortalInbox Detail Write WritePlain WriteApi",
 ).split()
 BASE_URL = f"http://127.0.0.1:{PORT}"
+# The load generator: the project's own (``uv sync --group bench``) or one installed elsewhere.
+LOCUST = os.environ.get("BENCH_LOCUST", str(ROOT / ".venv" / "bin" / "locust"))
 
 # Locust user class -> the name its requests are recorded under.
 SAMPLE_NAMES = {

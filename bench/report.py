@@ -117,7 +117,10 @@ def markdown(results: dict) -> str:
         f"and {results['sweep_reminders']:,} reminders sent. As seeded, {open_cases:,} open "
         f"cases have a running clock ({overdue:,} overdue); a day ahead the sweep sends "
         f"{results['sweep_day_ahead_reminders']:,} reminders in "
-        f"{results['sweep_day_ahead_s'] * 1000:.1f} ms. verify_audit: {audit:.1f} s over "
+        f"{results['sweep_day_ahead_s'] * 1000:.1f} ms. With as many due cases as 1% of a "
+        f"million ({sum(results['sweep_burst_due_cases'].values()):,}): "
+        f"{results['sweep_burst_s']:.2f} s for {results['sweep_burst_reminders']:,} reminders. "
+        f"verify_audit: {audit:.1f} s over "
         f"{results['audit_rows']:,} audit rows. "
         f"Sequential scans on case or permission tables: {scans}.",
         "",

@@ -41,11 +41,12 @@ def attempt_time_limit() -> float:
     return settings.DELIVERY_LEASE.total_seconds() * 0.75
 
 
-def deliveries_plan(events: Sequence[tuple[Event, Iterable[Agency]]]) -> list[Delivery]:
-    """Write the deliveries of new events, in their transaction, and queue them on commit.
+def deliveries_plan(events: Sequence[tuple[Event, Iterable[Agency]]]) -> list[dict]:
+    """The deliveries of new events, as rows for their transaction (``rows_insert``).
 
     One per active endpoint of each concerned agency that subscribes to the type, and one
     email per concerned agency with a notification address, except the agency that acted.
+    The caller writes them and queues them on commit (``deliveries_enqueue_on_commit``).
     """
     events = [(event, [a for a in agencies if a.is_active]) for event, agencies in events]
     now = timezone.now()
@@ -57,32 +58,36 @@ def deliveries_plan(events: Sequence[tuple[Event, Iterable[Agency]]]) -> list[De
     deliveries = []
     for event, agencies in events:
         pending = {
-            "event": event,
+            "event_id": event.pk,
             "next_attempt_at": now,
             "retry_until": now + settings.DELIVERY_RETRY_WINDOW,
             "enqueued_at": now,
         }
         deliveries += [
-            Delivery(
-                channel=Delivery.Channel.WEBHOOK,
-                agency_id=endpoint.agency_id,
-                endpoint=endpoint,
+            {
+                "id": uuid.uuid4(),
+                "channel": Delivery.Channel.WEBHOOK.value,
+                "agency_id": endpoint.agency_id,
+                "endpoint_id": endpoint.pk,
                 **pending,
-            )
+            }
             for agency in agencies
             for endpoint in endpoints_of[agency.pk]
             if endpoint.subscribes_to(event.type)
         ]
         if event.type not in NOT_EMAILED:
             deliveries += [
-                Delivery(channel=Delivery.Channel.EMAIL, agency=agency, **pending)
+                {
+                    "id": uuid.uuid4(),
+                    "channel": Delivery.Channel.EMAIL.value,
+                    "agency_id": agency.pk,
+                    **pending,
+                }
                 for agency in agencies
                 if agency.pk != event.actor_agency_id
                 # The address first: only an escalation without one asks for the admins'.
                 and (agency.notification_email or email_addresses(event, agency)[0])
             ]
-    Delivery.objects.bulk_create(deliveries)
-    deliveries_enqueue_on_commit([delivery.pk for delivery in deliveries])
     return deliveries
 
 

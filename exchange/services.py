@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency
 from protocol.counters import counter_next
 from protocol.problems import Conflict, DeliveryInProgress, EndpointDisabled
+from protocol.rows import rows_insert
 
 from .audit import audit_record
 from .delivery import deliveries_enqueue_on_commit, deliveries_plan
@@ -23,6 +24,7 @@ from .models import Delivery, Event, EventAudience, WebhookEndpoint
 from .webhooks import webhook_secret_new
 
 EVENT_SEQUENCE = "events"
+EVENT_FIELDS = Event._meta.concrete_fields
 
 
 def _audit_webhook_change(actor, action: str, endpoint: WebhookEndpoint) -> None:
@@ -65,27 +67,37 @@ def event_emit(
 def events_emit(drafts: Sequence[tuple[Event, Iterable[Agency]]]) -> list[Event]:
     """Append unsaved events, each for the agencies it concerns, with a few statements in all.
 
-    As ``event_emit``, for many events at once: the sequences are taken in one step, and the
-    events, their audience and their deliveries are each written in one insert.
+    As ``event_emit``, for many events at once: the sequences are taken in one step, the
+    endpoints read in one query, and the events, their audience and their deliveries written
+    in one statement.
     """
     if not drafts:
         return []
     last = counter_next(EVENT_SEQUENCE, count=len(drafts))
+    now = timezone.now()
     events, audiences, audience_rows = [], [], []
     for sequence, (event, agencies) in enumerate(drafts, start=last - len(drafts) + 1):
         if event.type not in EVENT_TYPES:
             raise ValueError(f"Unknown event type {event.type}: the contract describes none.")
         event.data = event_data_check(event.data)
         event.sequence = sequence
+        event.created_at = now
         audience = {agency.pk: agency for agency in agencies}
         audience_rows += [
-            EventAudience(event=event, agency_id=pk, sequence=sequence) for pk in audience
+            {"event_id": event.pk, "agency_id": pk, "sequence": sequence} for pk in audience
         ]
         events.append(event)
         audiences.append(audience.values())
-    Event.objects.bulk_create(events)
-    EventAudience.objects.bulk_create(audience_rows)
-    deliveries_plan(list(zip(events, audiences, strict=True)))
+    deliveries = deliveries_plan(list(zip(events, audiences, strict=True)))
+    rows_insert(
+        (Event, [{f.attname: getattr(e, f.attname) for f in EVENT_FIELDS} for e in events]),
+        (EventAudience, audience_rows),
+        (Delivery, deliveries),
+    )
+    for event in events:
+        event._state.adding = False
+        event._state.db = DEFAULT_DB_ALIAS
+    deliveries_enqueue_on_commit([delivery["id"] for delivery in deliveries])
     return events
 
 

@@ -22,7 +22,7 @@ from ..deadlines import clocks_start, next_reminder_at
 from ..models import (
     Subject,
 )
-from ..selectors import case_agencies
+from ..selectors import DRAFT, case_agencies
 
 
 def iso(value: datetime | None) -> str | None:
@@ -41,11 +41,17 @@ def event_data(case) -> dict:
     }
 
 
-def record_change(actor: Caller | None, case, verb: str, *, extra_audience=()) -> None:
-    """The event and the audit row of a change, in the caller's transaction."""
+def record_change(
+    actor: Caller | None, case, verb: str, *, extra_audience=(), parties_only: bool = False
+) -> None:
+    """The event and the audit row of a change, in the caller's transaction.
+
+    ``parties_only``: the caller knows the case has no shares, so none are read.
+    """
     model = type(case)
     kind = model.kind
-    agencies = [*case_agencies(case), *extra_audience]
+    audience = [case.sender_agency, case.recipient_agency] if parties_only else case_agencies(case)
+    agencies = [*audience, *extra_audience]
     data = event_data(case)
     data.update({name: iso(getattr(case, name)) for name in model.due_fields})
     event_type = verb if "." in verb else f"{kind}.{verb}"
@@ -158,6 +164,8 @@ def transition(case, action: str, *, actor: Caller, if_match: str | None, apply:
             % {"status": status_label(case), "action": action},
             allowed_actions=workflow.allowed_actions(case.status, sides),
         )
+    # Shares are refused on drafts: a draft leaving that state has only its parties to tell.
+    leaves_draft = case.status == DRAFT and transition.target != DRAFT
     now = timezone.now()
     agreement = agreement_of(case)
     apply(case, now, agreement)
@@ -166,7 +174,7 @@ def transition(case, action: str, *, actor: Caller, if_match: str | None, apply:
         case.ended_at = now
     case.next_reminder_at = next_reminder_at(case, agreement, now)
     save_change(case, now)
-    record_change(actor, case, transition.target)
+    record_change(actor, case, transition.target, parties_only=leaves_draft)
     return case
 
 

@@ -5,9 +5,11 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from agencies.fields import SealedField
 from exchange.audit import audit_record
 from exchange.models import Event
 from exchange.services import events_emit
+from protocol.rows import rows_insert
 
 from ..deadlines import next_reminder_at, reminders_due, running_clocks
 from ..models import (
@@ -58,16 +60,21 @@ def _reminders_send(model, wanted: list[tuple]) -> int:
             for case, clock, threshold in wanted
         ]
     )
-    Reminder.objects.bulk_create(
-        Reminder(
-            case_type=kind,
-            case_id=case.id,
-            deadline=clock.name,
-            threshold=threshold.key,
-            due_at=clock.due_at,
-            event=event,
+    rows_insert(
+        (
+            Reminder,
+            [
+                {
+                    "case_type": kind,
+                    "case_id": case.id,
+                    "deadline": clock.name,
+                    "threshold": threshold.key,
+                    "due_at": clock.due_at,
+                    "event_id": event.pk,
+                }
+                for (case, clock, threshold), event in zip(wanted, events, strict=True)
+            ],
         )
-        for (case, clock, threshold), event in zip(wanted, events, strict=True)
     )
     return len(events)
 
@@ -87,6 +94,11 @@ def _next_reminders_save(model, cases) -> None:
         )
 
 
+def _sealed_fields(model) -> list[str]:
+    """Fields the sweep never reads and would otherwise open, one key-ring call per value."""
+    return [field.name for field in model._meta.concrete_fields if isinstance(field, SealedField)]
+
+
 def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> int:
     """Send the reminders that are due, each exactly once; returns how many were sent.
 
@@ -101,6 +113,7 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
                 due = list(
                     model.objects.select_for_update(skip_locked=True, of=("self",))
                     .select_related("sender_agency", "recipient_agency")
+                    .defer(*_sealed_fields(model))
                     .filter(next_reminder_at__lte=now)
                     .order_by("next_reminder_at")[:batch_size]
                 )

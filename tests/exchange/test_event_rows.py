@@ -1,0 +1,65 @@
+"""Events written as rows: one statement for the events, their audience and deliveries."""
+
+import uuid
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from exchange.models import Delivery, Event, EventAudience
+from exchange.services import events_emit
+from tests.factories import AgencyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _draft(sender, recipient, data=None) -> Event:
+    case_id = uuid.uuid4()
+    return Event(
+        type="referral.sent",
+        object_type="referral",
+        object_id=case_id,
+        reference="REF-TH-KH-2026-000007",
+        actor_agency=sender,
+        data=data
+        or {
+            "path": f"/api/v1/referrals/{case_id}/",
+            "status": "sent",
+            "urgency": "routine",
+            "sender": sender.code,
+            "recipient": recipient.code,
+        },
+    )
+
+
+def test_events_audience_and_deliveries_are_written_in_one_statement():
+    sender = AgencyFactory(country="TH", notification_email="desk@th.example")
+    recipient = AgencyFactory(country="KH", notification_email="desk@kh.example")
+    drafts = [(_draft(sender, recipient), [sender, recipient]) for _ in range(3)]
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        events = events_emit(drafts)
+    tables = ('"exchange_event"', '"exchange_eventaudience"', '"exchange_delivery"')
+    writes = [q["sql"] for q in captured if any(f"INSERT INTO {t}" in q["sql"] for t in tables)]
+    assert len(writes) == 1
+    assert all(f"INSERT INTO {table}" in writes[0] for table in tables)
+    assert Event.objects.filter(pk__in=[e.pk for e in events]).count() == 3
+    assert [e.sequence for e in events] == sorted({e.sequence for e in events})
+    assert EventAudience.objects.filter(event__in=events).count() == 6
+    # The recipient is told by email; the agency that acted is not.
+    emails = Delivery.objects.filter(event__in=events)
+    assert {d.agency_id for d in emails} == {recipient.pk}
+    assert all(d.state == Delivery.State.PENDING and d.attempts == 0 for d in emails)
+
+
+def test_an_event_written_as_a_row_reads_back_as_it_was_given():
+    sender = AgencyFactory(country="TH")
+    recipient = AgencyFactory(country="KH")
+    draft = _draft(sender, recipient)
+    with transaction.atomic():
+        (event,) = events_emit([(draft, [sender, recipient])])
+    stored = Event.objects.get(pk=event.pk)
+    assert stored.data == event.data
+    assert stored.created_at == event.created_at
+    assert stored.actor_agency_id == sender.pk
+    assert stored.sequence == event.sequence
+    assert not event._state.adding
