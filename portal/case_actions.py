@@ -91,6 +91,8 @@ def _refused(request, kind, case_id, exc, action=""):
     if case is None:
         return not_found(request)
     context = case_context(request, case, errors=errors, action=action)
+    # The refused form shows again with what the person entered, to correct rather than retype.
+    context["entered"] = request.POST
     return render(request, "portal/cases/case.html", context, status=status)
 
 

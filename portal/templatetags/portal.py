@@ -22,6 +22,20 @@ def action_label(action: str, kind: str) -> str:
     return labels.action_label(action, kind)
 
 
+@register.simple_tag(takes_context=True)
+def entered(context, name: str) -> str:
+    """What the person typed in ``name`` of the action form just refused; empty otherwise."""
+    if context.get("failed_action") != context.get("action"):
+        return ""
+    return context.get("entered", {}).get(name, "")
+
+
+@register.simple_tag(takes_context=True)
+def ticked(context, name: str) -> str:
+    """``checked`` for a box of the refused action form that the person had ticked."""
+    return " checked" if entered(context, name) else ""
+
+
 @register.filter
 def event_label(event_type: str) -> str:
     return labels.event_label(event_type)

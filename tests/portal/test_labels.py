@@ -67,3 +67,21 @@ def test_a_refused_member_names_the_field_by_its_label_in_thai(world):
     with translation.override("th"):
         assert f"{gettext('Username')}: {gettext('This username is taken.')}" in text
     assert "username:" not in text
+
+
+def test_a_refused_form_keeps_what_was_entered(world, kh_officer):
+    sender = caller(world.th_sender)
+    child = subject_data(birth_date=None, age_estimate=15)
+    return_request = draft_return(world, sender=sender, subject=child)
+    services.return_send(return_request=return_request, actor=sender)
+    services.return_acknowledge(return_request=return_request, actor=caller(world.kh_recipient))
+    entered = {"identity_confirmed": "on", "nationality_confirmed": "on", "notes": "Seen <b>"}
+    page = kh_officer.post(f"/cases/return/{return_request.pk}/act/verify/", entered)
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert 'name="identity_confirmed" checked>' in html
+    assert 'name="nationality_confirmed" checked>' in html
+    assert 'name="family_traced">' in html  # not ticked: the reason it was refused
+    assert '<textarea id="verify-notes" name="notes">Seen &lt;b&gt;</textarea>' in html
+    plain = kh_officer.get(f"/cases/return/{return_request.pk}/").content.decode()
+    assert "checked>" not in plain and "Seen" not in plain
