@@ -40,12 +40,18 @@ def test_the_timeline_names_events_in_the_persons_language(world, kh_officer):
     assert "social_welfare" not in page
 
 
-def test_a_refused_verification_names_the_field_by_its_label(world, kh_officer):
+def acknowledged_childs_return(world):
+    """A return of a 15-year-old, sent by TH and acknowledged by KH: next comes verification."""
     sender = caller(world.th_sender)
     child = subject_data(birth_date=None, age_estimate=15)
     return_request = draft_return(world, sender=sender, subject=child)
     services.return_send(return_request=return_request, actor=sender)
     services.return_acknowledge(return_request=return_request, actor=caller(world.kh_recipient))
+    return return_request
+
+
+def test_a_refused_verification_names_the_field_by_its_label(world, kh_officer):
+    return_request = acknowledged_childs_return(world)
     page = kh_officer.post(
         f"/cases/return/{return_request.pk}/act/verify/",
         {"identity_confirmed": "on", "nationality_confirmed": "on"},
@@ -70,11 +76,7 @@ def test_a_refused_member_names_the_field_by_its_label_in_thai(world):
 
 
 def test_a_refused_form_keeps_what_was_entered(world, kh_officer):
-    sender = caller(world.th_sender)
-    child = subject_data(birth_date=None, age_estimate=15)
-    return_request = draft_return(world, sender=sender, subject=child)
-    services.return_send(return_request=return_request, actor=sender)
-    services.return_acknowledge(return_request=return_request, actor=caller(world.kh_recipient))
+    return_request = acknowledged_childs_return(world)
     entered = {"identity_confirmed": "on", "nationality_confirmed": "on", "notes": "Seen <b>"}
     page = kh_officer.post(f"/cases/return/{return_request.pk}/act/verify/", entered)
     assert page.status_code == 400
