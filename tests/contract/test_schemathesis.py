@@ -45,6 +45,16 @@ schema.app = application
 # cores. Examples and generated data (positive and negative) keep the run to a few minutes.
 schema.config.phases.coverage.enabled = False
 
+
+def preconditions_come_first(schemathesis_schema) -> None:
+    """A change sent with a stale If-Match is a 412 whatever its body (RFC 9110 section 13.2.1:
+    preconditions are evaluated before the content is processed), so a 412 is a rejection too."""
+    rejection = schemathesis_schema.config.checks.negative_data_rejection
+    rejection.expected_statuses = [*rejection.expected_statuses, "412"]
+
+
+preconditions_come_first(schema)
+
 ROLES = [Role.OFFICER, Role.ADMIN, Role.AUDITOR]
 CHECKS = [
     not_a_server_error,
@@ -135,6 +145,7 @@ RECIPIENT_ACTIONS = {
 workflow_schema = schemathesis.openapi.from_path(Path(settings.BASE_DIR) / "openapi.yaml")
 workflow_schema.app = application
 workflow_schema.config.phases.stateful.inference.algorithms = []
+preconditions_come_first(workflow_schema)
 
 # 2xx answers per role and operation in the stateful runs.
 REACHED: dict[str, Counter] = {}
