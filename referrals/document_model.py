@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from agencies.fields import EncryptedCharField, EncryptedTextField
 from agencies.models import Agency
 
+from .case_links import one_case_constraint, per_case_indexes
+
 
 class DocumentKind(models.TextChoices):
     IDENTITY_DOCUMENT = "identity_document", _("Identity document")
@@ -56,16 +58,9 @@ class Document(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(referral__isnull=False, return_request__isnull=True)
-                | models.Q(referral__isnull=True, return_request__isnull=False),
-                name="document_belongs_to_one_case",
-            )
-        ]
+        constraints = [one_case_constraint("document")]
         indexes = [
-            models.Index(fields=["referral", "created_at"], name="document_referral_idx"),
-            models.Index(fields=["return_request", "created_at"], name="document_return_idx"),
+            *per_case_indexes("document"),
             models.Index(fields=["key_id"], name="document_key_idx"),
         ]
 

@@ -18,6 +18,7 @@ from agencies.fields import (
 from agencies.models import Agency, Checkpoint, Urgency
 
 from . import deadlines
+from .case_links import one_case_constraint, per_case_indexes
 from .document_model import Document, DocumentKind  # noqa: F401  (registered with the app)
 from .workflows import REFERRAL_WORKFLOW, RETURN_WORKFLOW, ReferralStatus, ReturnStatus
 
@@ -304,17 +305,8 @@ class CaseMessage(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(referral__isnull=False, return_request__isnull=True)
-                | models.Q(referral__isnull=True, return_request__isnull=False),
-                name="message_belongs_to_one_case",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["referral", "created_at"], name="message_referral_idx"),
-            models.Index(fields=["return_request", "created_at"], name="message_return_idx"),
-        ]
+        constraints = [one_case_constraint("message")]
+        indexes = per_case_indexes("message")
 
     def __str__(self):
         return f"{self.author_agency_id} {self.created_at:%Y-%m-%d %H:%M}"
@@ -340,11 +332,7 @@ class Share(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(referral__isnull=False, return_request__isnull=True)
-                | models.Q(referral__isnull=True, return_request__isnull=False),
-                name="share_belongs_to_one_case",
-            ),
+            one_case_constraint("share"),
             models.UniqueConstraint(
                 fields=["referral", "agency"],
                 condition=models.Q(revoked_at__isnull=True),

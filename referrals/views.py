@@ -1,7 +1,7 @@
 """The case endpoints: referral notices and return requests, their actions, messages and shares."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -36,7 +36,7 @@ from .serializers import (
     ShareSerializer,
     VerifySerializer,
 )
-from .views_life import CaseLifeMixin
+from .views_life import CaseLifeMixin, case_life_docs
 
 PAGING_PARAMETERS = {"cursor", "limit"}
 MESSAGE_AS_READ = as_read_by_role(MessageSerializer, RedactedMessageSerializer)
@@ -249,49 +249,7 @@ class CaseViewSet(DocumentActions, CaseLifeMixin, AuditedListModelMixin, Exchang
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _case_life_docs(kind: str):
-    """Summaries and descriptions of a kind's documents, consent and record operations."""
-    doc = {
-        "documents": (
-            f"List the documents of a {kind}",
-            f"The files on the {kind} (metadata only), newest first; auditors see no names or "
-            "descriptions, a shared agency only while the subject's consent covers it.",
-        ),
-        "document_content": (
-            f"Download a document of a {kind}",
-            f"The bytes of one document of the {kind}, as an attachment, never cached; every "
-            "download is in the audit trail.",
-        ),
-        "delete_document": (
-            f"Remove a document from a draft {kind}",
-            f"The agency that added it removes a document while the {kind} is still a draft.",
-        ),
-        "consent": (
-            f"The consent history of a {kind}'s subject",
-            f"Every change of the subject's consent recorded on the {kind}, newest first, with "
-            "the status and scope before it.",
-        ),
-        "record": (
-            f"The person's record of a {kind}",
-            f"Everything held on the subject of the {kind}, for a subject access request: JSON, "
-            "or a PDF in your agency's language (format=pdf); the reading is audited.",
-        ),
-    }
-
-    def schema(name, method=None):
-        summary, description = doc[name]
-        return extend_schema(summary=summary, description=description, methods=method)
-
-    return extend_schema_view(
-        documents=schema("documents", ["GET"]),
-        consent=schema("consent", ["GET"]),
-        document_content=schema("document_content"),
-        delete_document=schema("delete_document"),
-        record=schema("record"),
-    )
-
-
-@_case_life_docs("referral notice")
+@case_life_docs("referral notice")
 @case_schemas(
     kind="referral notice",
     as_read=REFERRAL_AS_READ,
@@ -370,7 +328,7 @@ class ReferralViewSet(CaseViewSet):
     )
 
 
-@_case_life_docs("return request")
+@case_life_docs("return request")
 @case_schemas(
     kind="return request",
     as_read=RETURN_AS_READ,
