@@ -84,7 +84,7 @@ def _payload(action: str, post) -> dict:
     return {name: post.get(name, "")}
 
 
-def _refused(request, kind, case_id, exc, action=""):
+def refused_page(request, kind, case_id, exc, action=""):
     """The case page again, as it is now, with what was refused and why."""
     status, errors = refusal_of(exc)
     case = visible_case(request, kind, case_id)
@@ -121,7 +121,7 @@ def act(request, kind: str, case_id, action: str):
             **data,
         )
     except REFUSALS as exc:
-        return _refused(request, kind, case_id, exc, action)
+        return refused_page(request, kind, case_id, exc, action)
     messages.success(request, _("Done: the case is updated."))
     return redirect("portal:case", kind=kind, case_id=case_id)
 
@@ -137,7 +137,7 @@ def post_message(request, kind: str, case_id):
             case=case, actor=request.caller, body=request.POST.get("body", "")
         )
     except REFUSALS as exc:
-        return _refused(request, kind, case_id, exc, "message")
+        return refused_page(request, kind, case_id, exc, "message")
     messages.success(request, _("Message sent."))
     return redirect("portal:case", kind=kind, case_id=case_id)
 
@@ -154,7 +154,7 @@ def share(request, kind: str, case_id):
             raise ValidationError({"agency": _("Choose an agency.")})
         services.case_share(case=case, actor=request.caller, agency=agency)
     except REFUSALS as exc:
-        return _refused(request, kind, case_id, exc, "share")
+        return refused_page(request, kind, case_id, exc, "share")
     messages.success(request, _("The case is shared."))
     return redirect("portal:case", kind=kind, case_id=case_id)
 
@@ -171,6 +171,6 @@ def revoke_share(request, kind: str, case_id, share_id):
     try:
         services.case_share_revoke(share=found, actor=request.caller)
     except REFUSALS as exc:
-        return _refused(request, kind, case_id, exc, "share")
+        return refused_page(request, kind, case_id, exc, "share")
     messages.success(request, _("The share is revoked."))
     return redirect("portal:case", kind=kind, case_id=case_id)

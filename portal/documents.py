@@ -13,7 +13,7 @@ from referrals.document_views import DocumentSerializer, SealingUploadHandler, d
 from referrals.services import documents as document_services
 
 from .access import not_found, portal_page
-from .case_actions import _refused
+from .case_actions import refused_page
 from .cases import ALL_ROLES, visible_case
 from .errors import REFUSALS
 
@@ -76,7 +76,7 @@ def _upload(request, kind: str, case_id, handler: FormUploadHandler):
                 case=case, actor=request.caller, upload=upload, **payload.validated_data
             )
         except REFUSALS as exc:
-            return _refused(request, kind, case_id, exc, "documents")
+            return refused_page(request, kind, case_id, exc, "documents")
     finally:
         if upload is not None:
             upload.close()
@@ -99,7 +99,7 @@ def _on_document(request, kind: str, case_id, document_id, act):
             return not_found(request)
         return act(case, document)
     except REFUSALS as exc:
-        return _refused(request, kind, case_id, exc, "documents")
+        return refused_page(request, kind, case_id, exc, "documents")
 
 
 @portal_page(*ALL_ROLES, object_type="case")

@@ -2,6 +2,8 @@
 
 from protocol.schema import register_examples
 
+from .serializers.cases import REFERRAL_WITHHELD, RETURN_WITHHELD
+
 REFERRAL_ID = "3f9a2c1e-7b4d-4e8a-9c51-2d6f0b8e4a17"
 RETURN_ID = "8c2e5a90-1f3b-4d6c-a7e8-5b9d0c3f2e61"
 SENT = "2026-04-10T03:00:00Z"
@@ -94,7 +96,8 @@ RETURN = {
 }
 
 
-def _redacted(case: dict, *withheld: str) -> dict:
+def _redacted(case: dict, withheld: frozenset[str]) -> dict:
+    """The example as an auditor reads it: without what the redacted serializer withholds."""
     return {key: value for key, value in case.items() if key not in withheld}
 
 
@@ -120,33 +123,9 @@ RETURN_WRITE = {
 register_examples(
     {
         "Referral": REFERRAL,
-        "RedactedReferral": _redacted(
-            REFERRAL,
-            "subject",
-            "summary",
-            "exploitation_types",
-            "requested_actions",
-            "identified_on",
-            "identified_place",
-            "focal_point",
-            "rejection_reason",
-            "withdrawal_reason",
-            "outcome",
-            "allowed_actions",
-        ),
+        "RedactedReferral": _redacted(REFERRAL, REFERRAL_WITHHELD),
         "Return": RETURN,
-        "RedactedReturn": _redacted(
-            RETURN,
-            "subject",
-            "referral",
-            "proposed_checkpoint",
-            "proposed_date",
-            "verification",
-            "handover",
-            "rejection_reason",
-            "cancellation_reason",
-            "allowed_actions",
-        ),
+        "RedactedReturn": _redacted(RETURN, RETURN_WITHHELD),
         "ReferralWriteRequest": REFERRAL_WRITE,
         "PatchedReferralWriteRequest": {"urgency": "emergency"},
         "ReturnWriteRequest": RETURN_WRITE,

@@ -170,10 +170,10 @@ def test_pages_fit_a_phone_360_px_wide(world, visitor):
     assert phone.page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
-def test_inbox_and_case_page_in_english_and_vietnamese(world, visitor):
+def test_inbox_and_case_page_in_english_vietnamese_and_thai_on_a_desk_and_a_phone(world, visitor):
     case = new_referral(world, "sent")
     kh_user = member(world.kh_recipient, Role.OFFICER)
-    for language, width in (("en", 1280), ("vi", 1280), ("vi", 360)):
+    for language, width in (("en", 1280), ("vi", 1280), ("vi", 360), ("en", 360), ("th", 360)):
         kh = visitor(f"kh-officer-{width}px", width=width, height=900 if width > 360 else 740)
         kh.sign_in(kh_user.username, PASSWORD)
         kh.page.select_option("#language-choice", language)
