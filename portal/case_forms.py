@@ -116,16 +116,6 @@ class ReferralForm(CaseForm):
     identified_place = forms.CharField(label=_("Identified at"), max_length=200, required=False)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea, required=False)
 
-    field_order = [
-        "recipient_agency",
-        "urgency",
-        "category",
-        "exploitation_types",
-        "requested_actions",
-        "identified_on",
-        "identified_place",
-        "summary",
-    ]
     CASE_FIELDS = (
         "category",
         "exploitation_types",
@@ -134,6 +124,7 @@ class ReferralForm(CaseForm):
         "identified_place",
         "summary",
     )
+    field_order = ["recipient_agency", "urgency", *CASE_FIELDS]
 
 
 class ReturnForm(CaseForm):

@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from agencies.authentication import Caller
 from agencies.roles import Role
+from exchange import audit, audit_signing
 from exchange.audit import audit_record
 from exchange.audit_sealer import audit_seal
 from exchange.audit_signing import public_key_pem
@@ -35,6 +36,14 @@ def _verifier():
 
 
 verifier = _verifier()
+
+
+def test_the_standalone_verifier_hashes_the_rows_and_heads_the_server_writes():
+    """The verifier copies the row and head forms on purpose (it imports nothing of the
+    project): a change on the server's side that it does not follow fails here."""
+    assert verifier.ROW_FIELDS == audit.HASHED_FIELDS
+    assert verifier.ROW_FORM == audit.ROW_FORM
+    assert verifier.HEAD_FORM == audit_signing.HEAD_FORM
 
 
 @pytest.fixture
