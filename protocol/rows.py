@@ -67,6 +67,29 @@ def rows_insert(*batches: tuple[type[models.Model], Sequence[dict]]) -> None:
         cursor.execute(sql, params)
 
 
+def rows_update(model: type[models.Model], field_name: str, values: dict) -> None:
+    """Set one field of many rows (primary key -> value) in one UPDATE ... FROM unnest(...).
+
+    ``bulk_update`` builds a CASE with a branch per row and binds every value into the text of
+    the statement; here the keys and values go as two binary arrays.
+    """
+    if not values:
+        return
+    if connection.vendor != "postgresql":
+        for pk, value in values.items():
+            model.objects.filter(pk=pk).update(**{field_name: value})
+        return
+    field, pk = model._meta.get_field(field_name), model._meta.pk
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} AS t SET {quote(field.column)} = v.value "  # noqa: S608
+        f"FROM unnest(%b::{pk.db_type(connection)}[], %b::{field.db_type(connection)}[]) "
+        f"AS v (pk, value) WHERE t.{quote(pk.column)} = v.pk"
+    )
+    with _binary_cursor() as cursor:
+        cursor.execute(sql, [list(values), list(values.values())])
+
+
 def _binary_cursor():
     """A cursor that sends the arrays apart from the SQL, not quoted in it.
 

@@ -2,14 +2,14 @@
 
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from agencies.fields import SealedField
+from agencies.models import Agency
 from exchange.audit import audit_record
 from exchange.models import Event
 from exchange.services import events_emit
-from protocol.rows import rows_insert
+from protocol.rows import rows_insert, rows_update
 
 from ..deadlines import next_reminder_at, reminders_due, running_clocks
 from ..models import (
@@ -79,24 +79,32 @@ def _reminders_send(model, wanted: list[tuple]) -> int:
     return len(events)
 
 
-def _next_reminders_save(model, cases) -> None:
-    """Each case's new ``next_reminder_at`` in one UPDATE ... FROM (VALUES ...) on PostgreSQL:
-    ``bulk_update`` builds a CASE with a branch per row, a quarter of the sweep's time."""
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(cases, ["next_reminder_at"])
-        return
-    rows = ", ".join(["(%s::uuid, %s::timestamptz)"] * len(cases))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {model._meta.db_table} AS c SET next_reminder_at = v.at "  # noqa: S608
-            f"FROM (VALUES {rows}) AS v (id, at) WHERE c.id = v.id",
-            [value for case in cases for value in (case.pk, case.next_reminder_at)],
-        )
+def _fields_read(model) -> list[str]:
+    """The columns the sweep reads: the case's state, parties and clocks, nothing personal."""
+    return [
+        "id",
+        "reference",
+        "status",
+        "urgency",
+        "sender_agency_id",
+        "recipient_agency_id",
+        "next_reminder_at",
+        *model.due_fields,
+    ]
 
 
-def _sealed_fields(model) -> list[str]:
-    """Fields the sweep never reads and would otherwise open, one key-ring call per value."""
-    return [field.name for field in model._meta.concrete_fields if isinstance(field, SealedField)]
+def _due_batch(model, now: datetime, batch_size: int, agencies: dict) -> list:
+    """The next due cases, locked, their parties taken from ``agencies`` (read once a sweep)."""
+    due = list(
+        model.objects.select_for_update(skip_locked=True)
+        .only(*_fields_read(model))
+        .filter(next_reminder_at__lte=now)
+        .order_by("next_reminder_at")[:batch_size]
+    )
+    for case in due:
+        case.sender_agency = agencies[case.sender_agency_id]
+        case.recipient_agency = agencies[case.recipient_agency_id]
+    return due
 
 
 def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> int:
@@ -107,16 +115,11 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
     """
     now = now or timezone.now()
     sent, agreements = 0, {}
+    agencies = Agency.objects.in_bulk()
     for model in (ReferralNotice, ReturnRequest):
         while True:
             with transaction.atomic():
-                due = list(
-                    model.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("sender_agency", "recipient_agency")
-                    .defer(*_sealed_fields(model))
-                    .filter(next_reminder_at__lte=now)
-                    .order_by("next_reminder_at")[:batch_size]
-                )
+                due = _due_batch(model, now, batch_size, agencies)
                 if not due:
                     break
                 wanted = []
@@ -134,7 +137,7 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
                     ]
                     case.next_reminder_at = next_reminder_at(case, agreement, now)
                 sent += _reminders_send(model, wanted)
-                _next_reminders_save(model, due)
+                rows_update(model, "next_reminder_at", {c.pk: c.next_reminder_at for c in due})
     if sent:
         audit_record(actor=None, action="deadline.sweep", detail={"reminders": sent})
     return sent

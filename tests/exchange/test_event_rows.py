@@ -6,8 +6,10 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from agencies.models import Agency
 from exchange.models import Delivery, Event, EventAudience
 from exchange.services import events_emit
+from protocol.rows import rows_update
 from tests.factories import AgencyFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +65,15 @@ def test_an_event_written_as_a_row_reads_back_as_it_was_given():
     assert stored.actor_agency_id == sender.pk
     assert stored.sequence == event.sequence
     assert not event._state.adding
+
+
+def test_rows_update_sets_one_field_of_the_rows_named_in_one_statement():
+    first, second, untouched = (AgencyFactory(country="KH") for _ in range(3))
+    values = {first.pk: "one@kh.example", second.pk: "two@kh.example"}
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        rows_update(Agency, "notification_email", values)
+        rows_update(Agency, "notification_email", {})
+    assert len(captured) == 1
+    emails = dict(Agency.objects.values_list("pk", "notification_email"))
+    assert {pk: emails[pk] for pk in values} == values
+    assert emails[untouched.pk] == untouched.notification_email
