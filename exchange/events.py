@@ -101,13 +101,18 @@ DEADLINE_KEYS = {
 MAX_SUBSCRIPTIONS = 50
 
 
+EVENT_DATA_VALUES = (str, int, bool, type(None))
+
+
 def event_data_check(data: dict) -> dict:
     """The data of an event, refused when a key is not one the protocol allows."""
-    unknown = sorted(set(data) - EVENT_DATA_KEYS)
+    unknown = data.keys() - EVENT_DATA_KEYS
     if unknown:
-        raise ValueError(f"Event data may not carry {', '.join(unknown)}: only {EVENT_DATA_KEYS}.")
+        raise ValueError(
+            f"Event data may not carry {', '.join(sorted(unknown))}: only {EVENT_DATA_KEYS}."
+        )
     for key, value in data.items():
-        if value is not None and not isinstance(value, str | int | bool):
+        if not isinstance(value, EVENT_DATA_VALUES):
             raise ValueError(f"Event data {key} must be a string, number or boolean.")
     return data
 
