@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency
+from protocol.rows import appended_id
 
 from .email import email_addresses, email_send
 from .events import NOT_EMAILED
@@ -65,7 +66,7 @@ def deliveries_plan(events: Sequence[tuple[Event, Iterable[Agency]]]) -> list[di
         }
         deliveries += [
             {
-                "id": uuid.uuid4(),
+                "id": appended_id(),
                 "channel": Delivery.Channel.WEBHOOK.value,
                 "agency_id": endpoint.agency_id,
                 "endpoint_id": endpoint.pk,
@@ -78,7 +79,7 @@ def deliveries_plan(events: Sequence[tuple[Event, Iterable[Agency]]]) -> list[di
         if event.type not in NOT_EMAILED:
             deliveries += [
                 {
-                    "id": uuid.uuid4(),
+                    "id": appended_id(),
                     "channel": Delivery.Channel.EMAIL.value,
                     "agency_id": agency.pk,
                     **pending,

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from agencies.fields import EncryptedCharField
+from protocol.rows import appended_id
 
 
 class Event(models.Model):
@@ -15,7 +16,7 @@ class Event(models.Model):
     It names the case by id and reference and never carries personal data.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=appended_id, editable=False)
     sequence = models.BigIntegerField(unique=True)
     type = models.CharField(max_length=64)
     object_type = models.CharField(max_length=32)
@@ -111,7 +112,7 @@ class Delivery(models.Model):
 
     OPEN_STATES = (State.PENDING, State.FAILED)
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=appended_id, editable=False)
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
     )
