@@ -26,6 +26,7 @@ from referrals.models import (
     ReferralNotice,
     ReferralNoticeGroupObjectPermission,
     ReferralStatus,
+    ReminderSchedule,
     ReturnRequest,
     ReturnStatus,
     Subject,
@@ -167,7 +168,11 @@ def sweep(share: float = 0.01) -> dict:
     reads no other case. The sweep a day ahead on the data as seeded is timed too.
     """
     now = timezone.now()
-    plan = ReferralNotice.objects.filter(next_reminder_at__lte=now).explain(analyze=True)
+    plan = (
+        ReminderSchedule.objects.filter(case_type=ReferralNotice.kind, next_at__lte=now)
+        .order_by("next_at")
+        .explain(analyze=True)
+    )
     with transaction.atomic():
         started = time.perf_counter()
         day_ahead = deadlines_sweep(now=now + timedelta(days=1))
@@ -218,7 +223,16 @@ def _make_due(model, *, share: float, now) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[: count - len(ids)]
     )
-    overdue = {"next_reminder_at": now - timedelta(minutes=1)}
+    ReminderSchedule.objects.bulk_create(
+        [
+            ReminderSchedule(case_id=pk, case_type=model.kind, next_at=now - timedelta(minutes=1))
+            for pk in ids
+        ],
+        update_conflicts=True,
+        unique_fields=["case_id"],
+        update_fields=["next_at"],
+    )
+    overdue = {}
     if model is ReferralNotice:
         overdue.update(
             status=ReferralStatus.SENT,
@@ -258,6 +272,7 @@ def remove_bench_writes() -> int:
             continue
         ids, subjects = [row[0] for row in rows], [row[1] for row in rows]
         Event.objects.filter(object_id__in=ids).delete()
+        ReminderSchedule.objects.filter(case_id__in=ids).delete()
         removed += model.objects.filter(id__in=ids).delete()[1].get(model._meta.label, 0)
         Subject.objects.filter(id__in=subjects).delete()
     if removed:

@@ -43,7 +43,10 @@ class EventAudience(models.Model):
     """An agency an event concerns; the feed reads by (agency, sequence)."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="audience")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    # Found through ``event_audience_unique``, which leads with it.
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     sequence = models.BigIntegerField()
 
     class Meta:
@@ -116,7 +119,10 @@ class Delivery(models.Model):
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
     )
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    # Both found through the indexes of each one's deliveries, which lead with them.
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     endpoint = models.ForeignKey(
         WebhookEndpoint,
@@ -124,6 +130,7 @@ class Delivery(models.Model):
         null=True,
         blank=True,
         related_name="deliveries",
+        db_index=False,
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)

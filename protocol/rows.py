@@ -31,10 +31,11 @@ def rows_insert_sql(model: type[models.Model], rows: Sequence[dict]) -> tuple[st
     Every concrete field but an auto-incremented key is written. A field a row leaves out takes
     its default (a callable one is called per row, so each row gets its own id); ``auto_now``
     fields take the time of the statement. JSON values are adapted by their field; the others
-    go to the driver as they are (uuid, str, int, bool, datetime, None).
+    go to the driver as they are (uuid, str, int, bool, datetime, None). A column with one
+    value in every row (a state, a time, a null) is sent once, not as an array of copies.
     """
     now = timezone.now()
-    columns, casts, params = [], [], []
+    columns, selected, scalars, varying, arrays = [], [], [], [], []
     for field in model._meta.concrete_fields:
         if isinstance(field, models.AutoField | models.BigAutoField | models.SmallAutoField):
             continue  # numbered by the database
@@ -47,16 +48,28 @@ def rows_insert_sql(model: type[models.Model], rows: Sequence[dict]) -> tuple[st
         else:
             default = field.get_default()
             values = [row.get(field.attname, default) for row in rows]
+        column, db_type = connection.ops.quote_name(field.column), field.db_type(connection)
+        columns.append(column)
         if isinstance(field, models.JSONField):
             values = [field.get_db_prep_save(value, connection) for value in values]
-        columns.append(connection.ops.quote_name(field.column))
-        casts.append(f"%b::{field.db_type(connection)}[]")
-        params.append(values)
+        elif all(value == values[0] for value in values):
+            selected.append(f"%b::{db_type}")
+            scalars.append(values[0])
+            continue
+        selected.append(f"u.{column}")
+        varying.append((column, db_type))
+        arrays.append(values)
+    source = (
+        f"unnest({', '.join(f'%b::{db_type}[]' for _, db_type in varying)}) "
+        f"AS u ({', '.join(column for column, _ in varying)})"
+        if varying
+        else "generate_series(1, %b::integer)"
+    )
     sql = (
         f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT * FROM unnest({', '.join(casts)})"
+        f"SELECT {', '.join(selected)} FROM {source}"
     )
-    return sql, params
+    return sql, [*scalars, *(arrays or [len(rows)])]
 
 
 def rows_insert(*batches: tuple[type[models.Model], Sequence[dict]]) -> None:

@@ -93,18 +93,12 @@ def case_permissions(model_name: str, noun: str) -> list[tuple[str, str]]:
 
 
 def case_indexes(kind: str) -> list[models.Index]:
-    """The lists' orderings, each party's cases, the running clocks, the reminder and the
-    retention sweeps."""
+    """The lists' orderings, each party's cases, the running clocks and the retention sweep."""
     return [
         models.Index(fields=["-created_at", "-id"], name=f"{kind}_created_idx"),
         models.Index(fields=["sender_agency", "-created_at"], name=f"{kind}_sender_idx"),
         models.Index(fields=["recipient_agency", "-created_at"], name=f"{kind}_recipient_idx"),
         *(rule.index() for rule in deadlines.CLOCK_RULES[kind]),
-        models.Index(
-            fields=["next_reminder_at"],
-            name=f"{kind}_reminder_idx",
-            condition=models.Q(next_reminder_at__isnull=False),
-        ),
         # The retention sweep reads only ended cases not yet pseudonymised.
         models.Index(
             fields=["ended_at"],
@@ -114,20 +108,30 @@ def case_indexes(kind: str) -> list[models.Index]:
     ]
 
 
+def case_constraints(kind: str) -> list[models.UniqueConstraint]:
+    """A reference names one case of its kind."""
+    return [models.UniqueConstraint(fields=["reference"], name=f"{kind}_reference_unique")]
+
+
 class Case(models.Model):
     """What referral notices and return requests share: parties, subject, clocks, version."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    reference = models.CharField(max_length=40, unique=True, null=True, blank=True)
-    sender_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    recipient_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    # Unique by a constraint of each kind (``case_constraints``), with no pattern index beside;
+    # null until sent, as a unique constraint lets many nulls be.
+    reference = models.CharField(max_length=40, null=True, blank=True)  # noqa: DJ001
+    # Found through the parties' indexes (``case_indexes``), which lead with them.
+    sender_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    recipient_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     subject = models.OneToOneField(Subject, on_delete=models.PROTECT, related_name="+")
     urgency = models.CharField(max_length=16, choices=Urgency.choices, default=Urgency.ROUTINE)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
-    # When the deadline sweep should next look at this case (None: no clock runs).
-    next_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -220,6 +224,7 @@ class ReferralNotice(Case):
     class Meta:
         permissions = case_permissions("referralnotice", "referral notice")
         indexes = case_indexes("referral")
+        constraints = case_constraints("referral")
 
 
 class ReturnBasis(models.TextChoices):
@@ -269,6 +274,7 @@ class ReturnRequest(Case):
     class Meta:
         permissions = case_permissions("returnrequest", "return request")
         indexes = case_indexes("return")
+        constraints = case_constraints("return")
 
 
 class ReferralNoticeUserObjectPermission(UserObjectPermissionBase):
@@ -369,6 +375,24 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.case_type} {self.case_id} {self.deadline} {self.threshold}"
+
+
+class ReminderSchedule(models.Model):
+    """When the deadline sweep should next look at a case; a case with no running clock has none.
+
+    Kept beside the case rather than on it: the sweep moves thousands of these at once, and
+    each move rewrote the case row with its dozen indexes, where this row has two.
+    """
+
+    case_id = models.UUIDField(primary_key=True)
+    case_type = models.CharField(max_length=16)
+    next_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["case_type", "next_at"], name="reminder_schedule_due_idx")]
+
+    def __str__(self):
+        return f"{self.case_type} {self.case_id} at {self.next_at.isoformat()}"
 
 
 class ConsentChange(models.Model):

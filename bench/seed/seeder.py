@@ -15,10 +15,7 @@ from exchange.services import EVENT_SEQUENCE
 from protocol.models import Counter
 from referrals.access import RECIPIENT_GRANT, SENDER_GRANT
 from referrals.deadlines import due_dates, next_reminder_at
-from referrals.models import (
-    ReferralNotice,
-    ReturnRequest,
-)
+from referrals.models import ReferralNotice, ReminderSchedule, ReturnRequest
 from referrals.workflows import SENDER
 
 from . import vocabulary as v
@@ -262,8 +259,10 @@ class Seeder(RowWriter):
         self.happen(batch, model, case, planned, self.now, audience)
         case["version"] = 1 + taken
         case["updated_at"] = at
-        case["next_reminder_at"] = self.next_reminder(model, case, parties)
         batch.add(model, **case)
+        next_at = self.next_reminder(model, case, parties)
+        if next_at is not None:
+            batch.add(ReminderSchedule, case_id=case["id"], case_type=model.kind, next_at=next_at)
 
     def next_reminder(self, model, case: dict, parties: tuple[Party, Party]) -> datetime | None:
         """When the deadline sweep should next look at the case, as the services set it."""

@@ -18,10 +18,8 @@ from protocol.problems import Conflict, IllegalTransition
 
 from ..access import ONLY_SIDE, RECIPIENT_GRANT, caller_sides, side_allows, side_flags
 from ..consent import ensure_may_disclose
-from ..deadlines import clocks_start, next_reminder_at
-from ..models import (
-    Subject,
-)
+from ..deadlines import clocks_start, next_reminder_at, running_clocks
+from ..models import ReminderSchedule, Subject
 from ..selectors import DRAFT, case_agencies
 
 
@@ -137,6 +135,22 @@ def save_change(case, now: datetime) -> None:
     case.save()
 
 
+def reminders_schedule(case, at: datetime | None, *, scheduled: bool) -> None:
+    """When the deadline sweep next looks at the case (None: never).
+
+    ``scheduled``: the case had a time until now, which goes when it gets none.
+    """
+    if at is not None:
+        ReminderSchedule.objects.bulk_create(
+            [ReminderSchedule(case_id=case.pk, case_type=case.kind, next_at=at)],
+            update_conflicts=True,
+            unique_fields=["case_id"],
+            update_fields=["next_at"],
+        )
+    elif scheduled:
+        ReminderSchedule.objects.filter(case_id=case.pk).delete()
+
+
 def locked_case(model, case_id, actor: Caller):
     """The case, locked for this transaction, with the caller's object permissions re-read."""
     return (
@@ -168,12 +182,13 @@ def transition(case, action: str, *, actor: Caller, if_match: str | None, apply:
     leaves_draft = case.status == DRAFT and transition.target != DRAFT
     now = timezone.now()
     agreement = agreement_of(case)
+    scheduled = bool(running_clocks(case))
     apply(case, now, agreement)
     case.status = transition.target
     if transition.target in workflow.final_states:
         case.ended_at = now
-    case.next_reminder_at = next_reminder_at(case, agreement, now)
     save_change(case, now)
+    reminders_schedule(case, next_reminder_at(case, agreement, now), scheduled=scheduled)
     record_change(actor, case, transition.target, parties_only=leaves_draft)
     return case
 

@@ -9,14 +9,10 @@ from agencies.models import Agency
 from exchange.audit import audit_record
 from exchange.models import Event
 from exchange.services import events_emit
-from protocol.rows import rows_insert, rows_update
+from protocol.rows import rows_update
 
 from ..deadlines import next_reminder_at, reminders_due, running_clocks
-from ..models import (
-    ReferralNotice,
-    Reminder,
-    ReturnRequest,
-)
+from ..models import ReferralNotice, Reminder, ReminderSchedule, ReturnRequest
 from ..selectors import cases_agencies
 from .common import agreement_of, event_data, iso
 
@@ -24,9 +20,10 @@ from .common import agreement_of, event_data, iso
 def _reminders_send(model, wanted: list[tuple]) -> int:
     """Send the reminders (case, clock, threshold) not sent before; returns how many were sent.
 
-    The sweep holds the cases' rows locked, so no other sweep sends for them meanwhile: the
-    reminders found here are all of them, and each is sent once. One statement each for the
-    reminders already sent, the shares, and the events, their audience and deliveries.
+    The sweep holds the cases' schedule rows locked, so no other sweep sends for them
+    meanwhile: the reminders found here are all of them, and each is sent once. One statement
+    each for the reminders already sent, the shares, and the events with their audience,
+    deliveries and reminder rows.
     """
     kind = model.kind
     sent_before = set(
@@ -40,42 +37,36 @@ def _reminders_send(model, wanted: list[tuple]) -> int:
         if (case.pk, clock.name, threshold.key) not in sent_before
     ]
     audiences = cases_agencies(list({case.pk: case for case, _, _ in wanted}.values()))
-    events = events_emit(
-        [
-            (
-                Event(
-                    type=threshold.event_type,
-                    object_type=kind,
-                    object_id=case.id,
-                    reference=case.reference or "",
-                    data={
-                        **event_data(case),
-                        "deadline": clock.name,
-                        "due_at": iso(clock.due_at),
-                        "threshold": threshold.key,
-                    },
-                ),
-                audiences[case.pk],
-            )
-            for case, clock, threshold in wanted
-        ]
-    )
-    rows_insert(
+    drafts = [
         (
-            Reminder,
-            [
-                {
-                    "case_type": kind,
-                    "case_id": case.id,
+            Event(
+                type=threshold.event_type,
+                object_type=kind,
+                object_id=case.id,
+                reference=case.reference or "",
+                data={
+                    **event_data(case),
                     "deadline": clock.name,
+                    "due_at": iso(clock.due_at),
                     "threshold": threshold.key,
-                    "due_at": clock.due_at,
-                    "event_id": event.pk,
-                }
-                for (case, clock, threshold), event in zip(wanted, events, strict=True)
-            ],
+                },
+            ),
+            audiences[case.pk],
         )
-    )
+        for case, clock, threshold in wanted
+    ]
+    reminders = [
+        {
+            "case_type": kind,
+            "case_id": case.id,
+            "deadline": clock.name,
+            "threshold": threshold.key,
+            "due_at": clock.due_at,
+            "event_id": event.pk,
+        }
+        for (case, clock, threshold), (event, _) in zip(wanted, drafts, strict=True)
+    ]
+    events = events_emit(drafts, with_rows=[(Reminder, reminders)])
     return len(events)
 
 
@@ -88,30 +79,40 @@ def _fields_read(model) -> list[str]:
         "urgency",
         "sender_agency_id",
         "recipient_agency_id",
-        "next_reminder_at",
         *model.due_fields,
     ]
 
 
-def _due_batch(model, now: datetime, batch_size: int, agencies: dict) -> list:
-    """The next due cases, locked, their parties taken from ``agencies`` (read once a sweep)."""
+def _due_batch(model, now: datetime, batch_size: int, agencies: dict) -> tuple[list, list]:
+    """The next due schedule rows of a kind, locked, and their cases with parties from
+    ``agencies`` (read once a sweep)."""
     due = list(
-        model.objects.select_for_update(skip_locked=True)
-        .only(*_fields_read(model))
-        .filter(next_reminder_at__lte=now)
-        .order_by("next_reminder_at")[:batch_size]
+        ReminderSchedule.objects.select_for_update(skip_locked=True)
+        .filter(case_type=model.kind, next_at__lte=now)
+        .order_by("next_at")
+        .values_list("case_id", flat=True)[:batch_size]
     )
-    for case in due:
+    cases = list(model.objects.only(*_fields_read(model)).filter(pk__in=due)) if due else []
+    for case in cases:
         case.sender_agency = agencies[case.sender_agency_id]
         case.recipient_agency = agencies[case.recipient_agency_id]
-    return due
+    return due, cases
+
+
+def _schedule_save(due: list, next_at: dict) -> None:
+    """Move each due case's schedule on; a case whose clocks stopped, or that is gone, has none."""
+    rows_update(ReminderSchedule, "next_at", {pk: at for pk, at in next_at.items() if at})
+    ended = set(due) - {pk for pk, at in next_at.items() if at}
+    if ended:
+        ReminderSchedule.objects.filter(case_id__in=ended).delete()
 
 
 def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> int:
     """Send the reminders that are due, each exactly once; returns how many were sent.
 
-    Only cases whose ``next_reminder_at`` has come are read (a partial index), in batches
-    locked with SKIP LOCKED so that concurrent sweeps share the work instead of repeating it.
+    Only the cases whose schedule has come are read, in batches whose schedule rows are locked
+    with SKIP LOCKED, so that concurrent sweeps share the work instead of repeating it. A
+    transition of a case waits for the batch holding it, then sets the case's schedule anew.
     """
     now = now or timezone.now()
     sent, agreements = 0, {}
@@ -119,11 +120,11 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
     for model in (ReferralNotice, ReturnRequest):
         while True:
             with transaction.atomic():
-                due = _due_batch(model, now, batch_size, agencies)
+                due, cases = _due_batch(model, now, batch_size, agencies)
                 if not due:
                     break
-                wanted = []
-                for case in due:
+                wanted, next_at = [], {}
+                for case in cases:
                     pair = tuple(
                         sorted([case.sender_agency.country, case.recipient_agency.country])
                     )
@@ -135,9 +136,9 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> in
                         for clock in running_clocks(case)
                         for threshold in reminders_due(clock, agreement, now)
                     ]
-                    case.next_reminder_at = next_reminder_at(case, agreement, now)
+                    next_at[case.pk] = next_reminder_at(case, agreement, now)
                 sent += _reminders_send(model, wanted)
-                rows_update(model, "next_reminder_at", {c.pk: c.next_reminder_at for c in due})
+                _schedule_save(due, next_at)
     if sent:
         audit_record(actor=None, action="deadline.sweep", detail={"reminders": sent})
     return sent

@@ -19,6 +19,7 @@ from referrals import services
 from referrals.models import (
     ReferralNotice,
     ReferralNoticeGroupObjectPermission,
+    ReminderSchedule,
     ReturnRequest,
     ReturnRequestGroupObjectPermission,
     Share,
@@ -187,5 +188,5 @@ def test_a_case_with_a_running_clock_is_due_a_reminder_and_no_other_is(seeded):
     ]
     running = [case for case in cases if running_clocks(case)]
     assert running
-    assert all(case.next_reminder_at is not None for case in running)
-    assert all(case.next_reminder_at is None for case in cases if not running_clocks(case))
+    scheduled = set(ReminderSchedule.objects.values_list("case_id", flat=True))
+    assert scheduled == {case.pk for case in running}

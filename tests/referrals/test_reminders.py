@@ -9,8 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from exchange.models import Event
-from referrals.models import ReferralNotice, Reminder
+from referrals.deadlines import next_reminder_at
+from referrals.models import Reminder, ReminderSchedule
 from referrals.services import case_share, deadlines_sweep, referral_acknowledge
+from referrals.services.common import agreement_of
 
 from .conftest import caller, new_referral, new_return, reminders_of
 
@@ -80,14 +82,16 @@ def test_the_sweep_reads_only_due_rows(world):
         late = new_referral(world, "sent")
         for _ in range(5):
             new_referral(world, "sent", urgency="routine")
-    ReferralNotice.objects.exclude(pk=late.pk).update(next_reminder_at=SENT + timedelta(days=30))
+    ReminderSchedule.objects.exclude(case_id=late.pk).update(next_at=SENT + timedelta(days=30))
     with (
         time_machine.travel(SENT + timedelta(hours=25), tick=False),
         CaptureQueriesContext(connection) as captured,
     ):
         assert deadlines_sweep() == 1
     selects = [q["sql"] for q in captured if "FOR UPDATE" in q["sql"]]
-    assert selects and all('"next_reminder_at" <=' in sql for sql in selects)
+    assert selects and all('"next_at" <=' in sql for sql in selects)
+    case_reads = [q["sql"] for q in captured if 'FROM "referrals_referralnotice"' in q["sql"]]
+    assert len(case_reads) == 1 and str(late.pk).replace("-", "") in case_reads[0].replace("-", "")
 
 
 def test_a_share_puts_the_third_agency_in_the_reminder_audience(world):
@@ -127,3 +131,16 @@ def test_the_answer_clock_is_reminded_once_the_referral_is_acknowledged(world):
     case.refresh_from_db()
     _sweep_at(case.respond_due_at + timedelta(minutes=1))
     assert reminders_of(case) == [("respond", "due")]
+
+
+def test_a_case_is_scheduled_while_a_clock_runs_and_no_longer_once_none_runs(world):
+    with time_machine.travel(SENT, tick=False):
+        draft, sent, acknowledged = (
+            new_referral(world, status) for status in ("draft", "sent", "acknowledged")
+        )
+        accepted = new_referral(world, "accepted")
+    scheduled = dict(ReminderSchedule.objects.values_list("case_id", "next_at"))
+    assert draft.pk not in scheduled and accepted.pk not in scheduled
+    for case in (sent, acknowledged):
+        case.refresh_from_db()
+        assert scheduled[case.pk] == next_reminder_at(case, agreement_of(case), SENT) > SENT
