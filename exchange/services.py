@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, models, transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -64,16 +64,12 @@ def event_emit(
     return events_emit([(event, agencies)])[0]
 
 
-def events_emit(
-    drafts: Sequence[tuple[Event, Iterable[Agency]]],
-    *,
-    with_rows: Sequence[tuple[type[models.Model], Sequence[dict]]] = (),
-) -> list[Event]:
+def events_emit(drafts: Sequence[tuple[Event, Iterable[Agency]]]) -> list[Event]:
     """Append unsaved events, each for the agencies it concerns, with a few statements in all.
 
     As ``event_emit``, for many events at once: the sequences are taken in one step, the
     endpoints read in one query, and the events, their audience and their deliveries written
-    in one statement, with ``with_rows`` (rows that name the events, such as reminders).
+    in one statement.
     """
     if not drafts:
         return []
@@ -97,7 +93,6 @@ def events_emit(
         (Event, [{f.attname: getattr(e, f.attname) for f in EVENT_FIELDS} for e in events]),
         (EventAudience, audience_rows),
         (Delivery, deliveries),
-        *with_rows,
     )
     for event in events:
         event._state.adding = False

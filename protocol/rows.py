@@ -93,6 +93,34 @@ def rows_insert(*batches: tuple[type[models.Model], Sequence[dict]]) -> None:
         cursor.execute(sql, params)
 
 
+def rows_insert_new(
+    model: type[models.Model], rows: Sequence[dict], *, unique: Sequence[str]
+) -> set[tuple]:
+    """Insert the rows whose ``unique`` fields no stored row holds; returns their values of them.
+
+    One INSERT ... ON CONFLICT DO NOTHING RETURNING: the unique constraint decides, so of two
+    writers of one row only one writes it, and no read of the table comes before.
+    """
+    if not rows:
+        return set()
+    if connection.vendor != "postgresql":
+        new = set()
+        for row in rows:
+            key = tuple(row[name] for name in unique)
+            _, created = model.objects.get_or_create(
+                **dict(zip(unique, key, strict=True)),
+                defaults={name: value for name, value in row.items() if name not in unique},
+            )
+            if created:
+                new.add(key)
+        return new
+    sql, params = rows_insert_sql(model, rows)
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in unique)
+    with _binary_cursor() as cursor:
+        cursor.execute(f"{sql} ON CONFLICT ({columns}) DO NOTHING RETURNING {columns}", params)
+        return set(cursor.fetchall())
+
+
 def rows_update(model: type[models.Model], field_name: str, values: dict) -> None:
     """Set one field of many rows (primary key -> value) in one UPDATE ... FROM unnest(...).
 

@@ -355,6 +355,10 @@ class Share(models.Model):
         return f"{self.agency_id} ({'revoked' if self.revoked_at else 'active'})"
 
 
+# What names a reminder: one is sent per case, clock and threshold.
+REMINDER_KEY = ("case_type", "case_id", "deadline", "threshold")
+
+
 class Reminder(models.Model):
     """A reminder sent about one clock of one case at one threshold: sent exactly once."""
 
@@ -367,11 +371,7 @@ class Reminder(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["case_type", "case_id", "deadline", "threshold"], name="reminder_once"
-            )
-        ]
+        constraints = [models.UniqueConstraint(fields=REMINDER_KEY, name="reminder_once")]
 
     def __str__(self):
         return f"{self.case_type} {self.case_id} {self.deadline} {self.threshold}"

@@ -9,10 +9,16 @@ from agencies.models import Agency
 from exchange.audit import audit_record
 from exchange.models import Event
 from exchange.services import events_emit
-from protocol.rows import rows_update
+from protocol.rows import rows_insert_new, rows_update
 
 from ..deadlines import next_reminder_at, reminders_due, running_clocks
-from ..models import ReferralNotice, Reminder, ReminderSchedule, ReturnRequest
+from ..models import (
+    REMINDER_KEY,
+    ReferralNotice,
+    Reminder,
+    ReminderSchedule,
+    ReturnRequest,
+)
 from ..selectors import cases_agencies
 from .common import agreement_of, event_data, iso
 
@@ -20,22 +26,11 @@ from .common import agreement_of, event_data, iso
 def _reminders_send(model, wanted: list[tuple]) -> int:
     """Send the reminders (case, clock, threshold) not sent before; returns how many were sent.
 
-    The sweep holds the cases' schedule rows locked, so no other sweep sends for them
-    meanwhile: the reminders found here are all of them, and each is sent once. One statement
-    each for the reminders already sent, the shares, and the events with their audience,
-    deliveries and reminder rows.
+    The reminders are written first, each only if the table does not hold it yet; events go
+    only for those written. One statement each for the shares, the reminders, and the events
+    with their audience and deliveries.
     """
     kind = model.kind
-    sent_before = set(
-        Reminder.objects.filter(
-            case_type=kind, case_id__in={case.pk for case, _, _ in wanted}
-        ).values_list("case_id", "deadline", "threshold")
-    )
-    wanted = [
-        (case, clock, threshold)
-        for case, clock, threshold in wanted
-        if (case.pk, clock.name, threshold.key) not in sent_before
-    ]
     audiences = cases_agencies(list({case.pk: case for case, _, _ in wanted}.values()))
     drafts = [
         (
@@ -66,7 +61,14 @@ def _reminders_send(model, wanted: list[tuple]) -> int:
         }
         for (case, clock, threshold), (event, _) in zip(wanted, drafts, strict=True)
     ]
-    events = events_emit(drafts, with_rows=[(Reminder, reminders)])
+    new = rows_insert_new(Reminder, reminders, unique=REMINDER_KEY)
+    events = events_emit(
+        [
+            draft
+            for draft, reminder in zip(drafts, reminders, strict=True)
+            if tuple(reminder[name] for name in REMINDER_KEY) in new
+        ]
+    )
     return len(events)
 
 

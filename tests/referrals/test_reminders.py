@@ -144,3 +144,17 @@ def test_a_case_is_scheduled_while_a_clock_runs_and_no_longer_once_none_runs(wor
     for case in (sent, acknowledged):
         case.refresh_from_db()
         assert scheduled[case.pk] == next_reminder_at(case, agreement_of(case), SENT) > SENT
+
+
+def test_a_reminder_stored_already_is_not_sent_again_when_its_case_comes_due_again(world):
+    with time_machine.travel(SENT, tick=False):
+        case = new_referral(world, "sent")
+    approaching = SENT + timedelta(hours=25)
+    assert _sweep_at(approaching, times=1) == [1]
+    # The schedule set back (a restored backup, a sweep that saw an older state): the
+    # reminder stored is the one sent, and no second event goes out.
+    ReminderSchedule.objects.filter(case_id=case.pk).update(next_at=SENT)
+    assert _sweep_at(approaching, times=1) == [0]
+    assert reminders_of(case) == [("acknowledge", "before-24h")]
+    assert Event.objects.filter(object_id=case.id, type="deadline.approaching").count() == 1
+    assert ReminderSchedule.objects.get(case_id=case.pk).next_at > approaching
