@@ -20,6 +20,17 @@ from .models import ReferralNotice, ReferralStatus, ReturnRequest, ReturnStatus
 
 
 @extend_schema_field(NON_EMPTY_STRING)
+class ReferenceFilter(NonEmptyCharFilter):
+    """A case's reference in any letter case, found through its unique index.
+
+    References are written in capitals (``REF-TH-KH-2026-000042``): the value is compared in
+    capitals, where a case-insensitive comparison would read every case the caller may see.
+    """
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.upper() if value else value)
+
+
 class AgencyCodeFilter(django_filters.ModelChoiceFilter):
     """An agency named by its code; an unknown code is a 400."""
 
@@ -42,7 +53,7 @@ class CaseFilter(StrictFilterSet):
     urgency = django_filters.ChoiceFilter(choices=Urgency.choices)
     overdue = StrictBooleanFilter(method="filter_overdue")
     updated_after = UtcDateTimeFilter(field_name="updated_at", lookup_expr="gt")
-    reference = NonEmptyCharFilter(field_name="reference", lookup_expr="iexact")
+    reference = ReferenceFilter(field_name="reference")
 
     def _agency(self):
         """The caller's agency when it is a party; auditors and superusers look from outside."""

@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agencies.roles import Role
@@ -436,3 +438,17 @@ def test_nested_strings_must_be_json_strings(world):
     response = partner(world.th_sender).post("/api/v1/referrals/", payload, format="json")
     assert response.status_code == 400
     assert set(response.json()["errors"]["subject"]) == {"given_name", "aliases"}
+
+
+def test_a_reference_finds_its_case_in_any_letter_case_through_its_unique_index(world):
+    wanted, _ = new_referral(world, "sent"), new_referral(world, "sent")
+    with CaptureQueriesContext(connection) as captured:
+        response = partner(world.th_sender).get(
+            f"/api/v1/referrals/?reference={wanted.reference.lower()}"
+        )
+    assert response.status_code == 200
+    assert [case["id"] for case in response.json()["results"]] == [str(wanted.pk)]
+    lists = [
+        q["sql"] for q in captured if "referrals_referralnotice" in q["sql"] and "LIMIT" in q["sql"]
+    ]
+    assert lists and all("UPPER" not in sql for sql in lists)
