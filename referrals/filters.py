@@ -19,7 +19,6 @@ from .deadlines import overdue_filter
 from .models import ReferralNotice, ReferralStatus, ReturnRequest, ReturnStatus
 
 
-@extend_schema_field(NON_EMPTY_STRING)
 class ReferenceFilter(NonEmptyCharFilter):
     """A case's reference in any letter case, found through its unique index.
 
@@ -31,6 +30,7 @@ class ReferenceFilter(NonEmptyCharFilter):
         return super().filter(qs, value.upper() if value else value)
 
 
+@extend_schema_field(NON_EMPTY_STRING)
 class AgencyCodeFilter(django_filters.ModelChoiceFilter):
     """An agency named by its code; an unknown code is a 400."""
 
