@@ -57,17 +57,18 @@ def deliveries_plan(events: Sequence[tuple[Event, Iterable[Agency]]]) -> list[di
     ):
         endpoints_of[endpoint.agency_id].append(endpoint)
     deliveries = []
+    pending = {
+        "next_attempt_at": now,
+        "retry_until": now + settings.DELIVERY_RETRY_WINDOW,
+        "enqueued_at": now,
+    }
+    webhook, email = Delivery.Channel.WEBHOOK.value, Delivery.Channel.EMAIL.value
     for event, agencies in events:
-        pending = {
-            "event_id": event.pk,
-            "next_attempt_at": now,
-            "retry_until": now + settings.DELIVERY_RETRY_WINDOW,
-            "enqueued_at": now,
-        }
         deliveries += [
             {
                 "id": appended_id(),
-                "channel": Delivery.Channel.WEBHOOK.value,
+                "event_id": event.pk,
+                "channel": webhook,
                 "agency_id": endpoint.agency_id,
                 "endpoint_id": endpoint.pk,
                 **pending,
@@ -80,7 +81,8 @@ def deliveries_plan(events: Sequence[tuple[Event, Iterable[Agency]]]) -> list[di
             deliveries += [
                 {
                     "id": appended_id(),
-                    "channel": Delivery.Channel.EMAIL.value,
+                    "event_id": event.pk,
+                    "channel": email,
                     "agency_id": agency.pk,
                     **pending,
                 }
