@@ -97,8 +97,18 @@ def case_indexes(kind: str) -> list[models.Index]:
     """The lists' orderings, each party's cases, the running clocks and the retention sweep."""
     return [
         models.Index(fields=["-created_at", "-id"], name=f"{kind}_created_idx"),
-        models.Index(fields=["sender_agency", "-created_at"], name=f"{kind}_sender_idx"),
-        models.Index(fields=["recipient_agency", "-created_at"], name=f"{kind}_recipient_idx"),
+        # With each case's status and id: a party's counts by status (the portal's inbox) read
+        # the index alone, not every case's row.
+        models.Index(
+            fields=["sender_agency", "-created_at"],
+            include=["status", "id"],
+            name=f"{kind}_sender_idx",
+        ),
+        models.Index(
+            fields=["recipient_agency", "-created_at"],
+            include=["status", "id"],
+            name=f"{kind}_recipient_idx",
+        ),
         *(rule.index() for rule in deadlines.CLOCK_RULES[kind]),
         # The retention sweep reads only ended cases not yet pseudonymised.
         models.Index(
