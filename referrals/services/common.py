@@ -120,12 +120,18 @@ def check_checkpoint(checkpoint: Checkpoint | None, sender: Agency, recipient: A
         )
 
 
-def save_subject(subject: Subject | None, fields: dict) -> Subject:
+def changed_subject(subject: Subject | None, fields: dict) -> Subject:
+    """The subject (a new one if none) with ``fields`` set, unsaved; consent given is dated."""
     subject = subject or Subject()
     for name, value in fields.items():
         setattr(subject, name, value)
     if subject.consent_status != "not_asked" and subject.consent_recorded_at is None:
         subject.consent_recorded_at = timezone.now()
+    return subject
+
+
+def save_subject(subject: Subject, fields: dict) -> Subject:
+    subject = changed_subject(subject, fields)
     subject.save()
     return subject
 
