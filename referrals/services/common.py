@@ -16,7 +16,14 @@ from protocol.counters import counter_next
 from protocol.etags import check_etag
 from protocol.problems import Conflict, IllegalTransition
 
-from ..access import ONLY_SIDE, RECIPIENT_GRANT, caller_sides, side_allows, side_flags
+from ..access import (
+    ONLY_SIDE,
+    RECIPIENT_GRANT,
+    caller_sides,
+    note_sides,
+    side_allows,
+    side_grants,
+)
 from ..consent import ensure_may_disclose
 from ..deadlines import clocks_start, next_reminder_at
 from ..models import (
@@ -145,12 +152,14 @@ def save_change(case, now: datetime) -> None:
 
 def locked_case(model, case_id, actor: Caller):
     """The case, locked for this transaction, with the caller's object permissions re-read."""
-    return (
+    case = (
         model.objects.select_for_update(of=("self",))
         .select_related("sender_agency", "recipient_agency", "subject")
-        .annotate(**side_flags(model, actor))
+        .annotate(**side_grants(model, actor))
         .get(pk=case_id)
     )
+    note_sides(case)
+    return case
 
 
 def transition(case, action: str, *, actor: Caller, if_match: str | None, apply: Callable):
