@@ -400,14 +400,18 @@ def _permission_ids(model: type[models.Model], perms: Iterable[str]) -> list[int
 
 def agency_grant(*, agency: Agency, obj: models.Model, perms: Iterable[str]) -> None:
     """Give an agency's group object permissions (e.g. ``view``, ``respond``) on one object."""
-    perm_model = get_group_obj_perms_model(obj)
-    perm_model.objects.bulk_create(
-        [
-            perm_model(group_id=agency.group_id, permission_id=pid, content_object=obj)
-            for pid in _permission_ids(type(obj), perms)
-        ],
-        ignore_conflicts=True,
+    get_group_obj_perms_model(obj).objects.bulk_create(
+        agency_grant_rows(agency=agency, obj=obj, perms=perms), ignore_conflicts=True
     )
+
+
+def agency_grant_rows(*, agency: Agency, obj: models.Model, perms: Iterable[str]) -> list:
+    """The unsaved rows of ``agency_grant``, for a caller that inserts them with other rows."""
+    perm_model = get_group_obj_perms_model(obj)
+    return [
+        perm_model(group_id=agency.group_id, permission_id=pid, content_object=obj)
+        for pid in _permission_ids(type(obj), perms)
+    ]
 
 
 def agency_revoke(*, agency: Agency, obj: models.Model, perms: Iterable[str]) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import psycopg
 from django.db import connection, models
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 from uuid_utils.compat import uuid7
 
@@ -85,12 +86,48 @@ def rows_insert(*batches: tuple[type[models.Model], Sequence[dict]]) -> None:
     statements = [rows_insert_sql(model, rows) for model, rows in batches if rows]
     if not statements:
         return
+    with _binary_cursor() as cursor:
+        cursor.execute(*_chained(statements))
+
+
+def _chained(statements: Sequence[tuple[str, list]]) -> tuple[str, list]:
+    """One statement of several: the earlier ride on the last as data-modifying CTEs."""
     *first, (last_sql, last_params) = statements
     ctes = [f"w{number} AS ({sql})" for number, (sql, _) in enumerate(first)]
     sql = (f"WITH {', '.join(ctes)} " if ctes else "") + last_sql
-    params = [param for _, statement_params in first for param in statement_params] + last_params
-    with _binary_cursor() as cursor:
-        cursor.execute(sql, params)
+    params = [param for _, statement_params in first for param in statement_params]
+    return sql, [*params, *last_params]
+
+
+def objects_insert(*batches: Sequence[models.Model]) -> None:
+    """Insert new instances, each batch of one model, in one statement, as ``save()`` would.
+
+    Django's insert compiler prepares every value (defaults, ``auto_now``, sealed fields); no
+    signals are sent and a database-numbered key is not read back. The earlier batches ride on
+    the last as data-modifying CTEs, their foreign keys checked at commit (``rows_insert``).
+    """
+    batches = [objs for objs in batches if objs]
+    if connection.vendor != "postgresql":
+        for objs in batches:
+            type(objs[0]).objects.bulk_create(objs)
+        return
+    statements = []
+    for objs in batches:
+        fields = [
+            field
+            for field in objs[0]._meta.concrete_fields
+            if not (field.primary_key and field.db_returning and objs[0].pk is None)
+        ]
+        query = InsertQuery(type(objs[0]))
+        query.insert_values(fields, objs)
+        [statement] = query.get_compiler(connection=connection).as_sql()
+        statements.append(statement)
+    with connection.cursor() as cursor:
+        cursor.execute(*_chained(statements))
+    for objs in batches:
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = connection.alias
 
 
 def rows_insert_new(

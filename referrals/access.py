@@ -5,9 +5,12 @@ write scope) and the caller's agency holds the object permission of the action's
 ``SIDE_PERMISSIONS`` names which. Grants at create, send and share use the same map.
 """
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied
-from django.db.models import BooleanField, QuerySet, Value
+from django.db import connection
+from django.db.models import BooleanField, OuterRef, QuerySet, Value
 from django.utils.translation import gettext_lazy
+from guardian.utils import get_group_obj_perms_model
 
 from agencies.authentication import Caller
 from agencies.permissions import role_refusal
@@ -16,6 +19,7 @@ from agencies.selectors import (
     agency_holds_flag,
     audit_reach,
     parties_in_reach,
+    permission_id,
     restrict_to_agency,
     role_permissions,
 )
@@ -51,6 +55,30 @@ def side_flags(model, caller: Caller) -> dict:
         f"can_{perm}": agency_holds_flag(model, agency=agency, perm=perm)
         for perm in SIDE_PERMISSIONS.values()
     }
+
+
+def side_grants(model, caller: Caller) -> dict:
+    """Annotations from which ``note_sides`` sets ``can_change`` and ``can_respond`` on a row.
+
+    On PostgreSQL, one array of the side permissions the agency holds where ``side_flags`` has
+    a subquery per side: cheaper to build and to plan for the one row a write locks.
+    """
+    if connection.vendor != "postgresql":
+        return side_flags(model, caller)
+    held = get_group_obj_perms_model(model).objects.filter(
+        content_object=OuterRef("pk"),
+        group_id=caller.agency.group_id,
+        permission_id__in=[permission_id(model, perm) for perm in SIDE_PERMISSIONS.values()],
+    )
+    return {"side_grants": ArraySubquery(held.values("permission_id"))}
+
+
+def note_sides(case) -> None:
+    """Set ``can_change`` and ``can_respond`` from a ``side_grants`` array, if annotated."""
+    held = getattr(case, "side_grants", None)
+    if held is not None:
+        for perm in SIDE_PERMISSIONS.values():
+            setattr(case, f"can_{perm}", permission_id(type(case), perm) in held)
 
 
 def cases_visible_to(model, caller: Caller) -> QuerySet:
@@ -110,7 +138,8 @@ def caller_sides(caller: Caller, case) -> set[str]:
     """The sides (sender, recipient) the caller may act as on ``case``.
 
     Acting needs the role's model permission, the write scope on a token, and the agency's
-    object permission (annotated on the case by ``cases_visible_to`` or ``side_flags``).
+    object permission (annotated on the case by ``cases_visible_to``, ``side_flags`` or
+    ``side_grants``).
     """
     if caller.scopes is not None and not caller.has_scope("referrals:write"):
         return set()

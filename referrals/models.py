@@ -72,9 +72,13 @@ class Subject(models.Model):
         return str(self.id)
 
     def save(self, *args, **kwargs):
+        self.note_minor()
+        super().save(*args, **kwargs)
+
+    def note_minor(self) -> None:
+        """Set ``is_minor`` from the age today, as every save does."""
         age = self.age_on(timezone.localdate())
         self.is_minor = age is not None and age < ADULT_AGE
-        super().save(*args, **kwargs)
 
     def age_on(self, day: date) -> int | None:
         if self.birth_date:

@@ -16,7 +16,14 @@ from protocol.counters import counter_next
 from protocol.etags import check_etag
 from protocol.problems import Conflict, IllegalTransition
 
-from ..access import ONLY_SIDE, RECIPIENT_GRANT, caller_sides, side_allows, side_flags
+from ..access import (
+    ONLY_SIDE,
+    RECIPIENT_GRANT,
+    caller_sides,
+    note_sides,
+    side_allows,
+    side_grants,
+)
 from ..consent import ensure_may_disclose
 from ..deadlines import clocks_start, next_reminder_at, running_clocks
 from ..models import ReminderSchedule, Subject
@@ -118,12 +125,18 @@ def check_checkpoint(checkpoint: Checkpoint | None, sender: Agency, recipient: A
         )
 
 
-def save_subject(subject: Subject | None, fields: dict) -> Subject:
+def changed_subject(subject: Subject | None, fields: dict) -> Subject:
+    """The subject (a new one if none) with ``fields`` set, unsaved; consent given is dated."""
     subject = subject or Subject()
     for name, value in fields.items():
         setattr(subject, name, value)
     if subject.consent_status != "not_asked" and subject.consent_recorded_at is None:
         subject.consent_recorded_at = timezone.now()
+    return subject
+
+
+def save_subject(subject: Subject, fields: dict) -> Subject:
+    subject = changed_subject(subject, fields)
     subject.save()
     return subject
 
@@ -153,12 +166,14 @@ def reminders_schedule(case, at: datetime | None, *, scheduled: bool) -> None:
 
 def locked_case(model, case_id, actor: Caller):
     """The case, locked for this transaction, with the caller's object permissions re-read."""
-    return (
+    case = (
         model.objects.select_for_update(of=("self",))
         .select_related("sender_agency", "recipient_agency", "subject")
-        .annotate(**side_flags(model, actor))
+        .annotate(**side_grants(model, actor))
         .get(pk=case_id)
     )
+    note_sides(case)
+    return case
 
 
 def transition(case, action: str, *, actor: Caller, if_match: str | None, apply: Callable):

@@ -7,9 +7,10 @@ from django.utils.translation import gettext as _
 
 from agencies.authentication import Caller
 from agencies.models import Agency
-from agencies.services import agency_grant
+from agencies.services import agency_grant_rows
 from protocol.etags import check_etag
 from protocol.problems import IllegalTransition
+from protocol.rows import objects_insert
 
 from ..access import SENDER_GRANT, caller_sides, require_role
 from ..consent import ensure_may_disclose
@@ -21,6 +22,7 @@ from ..models import (
 )
 from ..workflows import SENDER
 from .common import (
+    changed_subject,
     check_checkpoint,
     check_parties,
     locked_case,
@@ -39,6 +41,20 @@ def _check_cited_referral(referral: ReferralNotice | None, agency: Agency) -> No
         raise ValidationError({"referral": _("Unknown referral.")})
 
 
+def _draft_insert(model, *, actor: Caller, subject: dict, **fields):
+    """A new draft of ``model`` from the caller's agency, recorded.
+
+    Its subject, its row and its sender's grant are written in one statement.
+    """
+    subject = changed_subject(None, subject)
+    subject.note_minor()
+    case = model(sender_agency=actor.agency, subject=subject, created_by=actor.user, **fields)
+    grants = agency_grant_rows(agency=actor.agency, obj=case, perms=SENDER_GRANT)
+    objects_insert([subject], [case], grants)
+    record_change(actor, case, "created")
+    return case
+
+
 @transaction.atomic
 def referral_create(
     *, actor: Caller, recipient_agency: Agency, subject: dict, **fields
@@ -46,16 +62,9 @@ def referral_create(
     """Draft a referral notice from the caller's agency; only the sender sees it until sent."""
     require_role(actor, ReferralNotice, "add")
     check_parties(actor.agency, recipient_agency)
-    referral = ReferralNotice.objects.create(
-        sender_agency=actor.agency,
-        recipient_agency=recipient_agency,
-        subject=save_subject(None, subject),
-        created_by=actor.user,
-        **fields,
+    return _draft_insert(
+        ReferralNotice, actor=actor, recipient_agency=recipient_agency, subject=subject, **fields
     )
-    agency_grant(agency=actor.agency, obj=referral, perms=SENDER_GRANT)
-    record_change(actor, referral, "created")
-    return referral
 
 
 @transaction.atomic
@@ -84,17 +93,14 @@ def return_create(
     check_checkpoint(
         fields.get("proposed_checkpoint"), actor.agency, recipient_agency, "proposed_checkpoint"
     )
-    return_request = ReturnRequest.objects.create(
-        sender_agency=actor.agency,
+    return _draft_insert(
+        ReturnRequest,
+        actor=actor,
         recipient_agency=recipient_agency,
         referral=referral,
-        subject=save_subject(None, subject),
-        created_by=actor.user,
+        subject=subject,
         **fields,
     )
-    agency_grant(agency=actor.agency, obj=return_request, perms=SENDER_GRANT)
-    record_change(actor, return_request, "created")
-    return return_request
 
 
 @transaction.atomic

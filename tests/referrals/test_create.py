@@ -1,11 +1,21 @@
 """Creating cases: the sender's draft, its ETag and Location, and idempotent retries."""
 
+from datetime import date
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from exchange.models import Event
-from referrals.models import ReferralNotice, ReturnRequest
+from referrals.access import referrals_visible_to
+from referrals.models import (
+    ReferralNotice,
+    ReferralNoticeGroupObjectPermission,
+    ReturnRequest,
+    Subject,
+)
 
-from .conftest import partner, referral_payload
+from .conftest import caller, draft_referral, partner, referral_payload, subject_data
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +105,29 @@ def test_a_viewer_cannot_create(world):
     viewer = partner(world.th_sender, Role.VIEWER)
     assert viewer.post("/api/v1/referrals/", referral_payload(), format="json").status_code == 403
     assert ReferralNotice.objects.count() == 0
+
+
+def test_a_draft_its_subject_and_its_sender_grant_are_written_in_one_statement(world):
+    sender = caller(world.th_sender)
+    subject = subject_data(birth_date=date(2012, 5, 1))
+    with CaptureQueriesContext(connection) as captured:
+        draft = draft_referral(world, sender=sender, subject=subject)
+    tables = [
+        f'INSERT INTO "{model._meta.db_table}"'
+        for model in (Subject, ReferralNotice, ReferralNoticeGroupObjectPermission)
+    ]
+    inserts = [q["sql"] for q in captured if any(table in q["sql"] for table in tables)]
+    assert len(inserts) == 1
+    assert all(table in inserts[0] for table in tables)
+    stored = ReferralNotice.objects.select_related("subject").get(pk=draft.pk)
+    assert (stored.subject.given_name, stored.subject.birth_date) == (
+        subject["given_name"],
+        date(2012, 5, 1),
+    )
+    assert stored.subject.is_minor and stored.subject.consent_recorded_at is not None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT given_name FROM referrals_subject WHERE id = %s", [draft.subject_id])
+        assert subject["given_name"] not in cursor.fetchone()[0]
+    assert (stored.status, stored.version, stored.created_at) == ("draft", 1, draft.created_at)
+    assert not draft._state.adding
+    assert referrals_visible_to(sender).filter(pk=draft.pk).get().can_change
