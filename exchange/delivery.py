@@ -52,9 +52,10 @@ def deliveries_plan(events: Sequence[tuple[Event, Iterable[Agency]]]) -> list[di
     events = [(event, [a for a in agencies if a.is_active]) for event, agencies in events]
     now = timezone.now()
     endpoints_of = defaultdict(list)
+    # What a plan needs of each endpoint: its secrets are opened only when one is delivered to.
     for endpoint in WebhookEndpoint.objects.filter(
         agency__in={agency.pk for _, agencies in events for agency in agencies}, is_active=True
-    ):
+    ).only("id", "agency_id", "event_types"):
         endpoints_of[endpoint.agency_id].append(endpoint)
     deliveries = []
     pending = {
