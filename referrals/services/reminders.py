@@ -109,7 +109,7 @@ def _schedule_save(due: list, next_at: dict) -> None:
         ReminderSchedule.objects.filter(case_id__in=ended).delete()
 
 
-def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 500) -> int:
+def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 2000) -> int:
     """Send the reminders that are due, each exactly once; returns how many were sent.
 
     Only the cases whose schedule has come are read, in batches whose schedule rows are locked
