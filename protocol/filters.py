@@ -13,6 +13,8 @@ from rest_framework import exceptions
 
 PAGING_PARAMETERS = {"cursor", "limit", "format"}
 
+_form_classes: dict[tuple[type, type], type] = {}
+
 
 def _error(message: str, name: str) -> forms.ValidationError:
     # Messages are %-formatted again downstream: echo only the safe characters of the name.
@@ -43,6 +45,17 @@ class StrictFilterBackend(DjangoFilterBackend):
 
 class StrictFilterSet(django_filters.FilterSet):
     """A typo such as ``?staus=sent`` must not quietly return everything."""
+
+    def get_form_class(self):
+        """One form class per filter set and model, not a new class for every request: its fields
+        are the same each time (each form copies them), unless a queryset depends on the request."""
+        if any(callable(getattr(f, "queryset", None)) for f in self.filters.values()):
+            return super().get_form_class()
+        key = (type(self), self.queryset.model)
+        form_class = _form_classes.get(key)
+        if form_class is None:
+            form_class = _form_classes.setdefault(key, super().get_form_class())
+        return form_class
 
     def is_valid(self):
         valid = super().is_valid()
