@@ -21,7 +21,7 @@ from operator import attrgetter, itemgetter
 from django.conf import settings
 from django.db.models.query_utils import DeferredAttribute
 from django.utils import timezone
-from rest_framework.fields import DateTimeField, SkipField
+from rest_framework.fields import DateTimeField, SkipField, empty
 from rest_framework.relations import ManyRelatedField, PKOnlyObject, RelatedField
 from rest_framework.serializers import SerializerMethodField
 from rest_framework.settings import ISO_8601, api_settings
@@ -56,6 +56,11 @@ def _reader(field, kind: type):
     if isinstance(getattr(kind, name, None), DeferredAttribute | property):
         return attrgetter(name)
     return None
+
+
+def _skipped_when_absent(field) -> bool:
+    """Whether DRF leaves the field out when its key is missing: no default, null or requirement."""
+    return field.default is empty and not field.allow_null and not field.required
 
 
 def _converter(field, zone: tzinfo | None) -> Callable:
@@ -94,23 +99,31 @@ class PlannedRepresentation:
         if kind not in plans:
             zone = timezone.get_current_timezone() if settings.USE_TZ else None
             plans[kind] = [
-                (field.field_name, _reader(field, kind), _converter(field, zone), field)
+                (
+                    field.field_name,
+                    _reader(field, kind),
+                    _converter(field, zone),
+                    _skipped_when_absent(field),
+                    field,
+                )
                 for field in self._readable_fields
             ]
         return plans[kind]
 
     def to_representation(self, instance):
         representation = {}
-        for name, read, convert, field in self._plan(type(instance)):
+        for name, read, convert, skipped_when_absent, field in self._plan(type(instance)):
             try:
                 attribute = read(instance) if read else field.get_attribute(instance)
             except KeyError:
+                if skipped_when_absent:
+                    continue
                 try:
                     attribute = field.get_attribute(instance)
                 except SkipField:
                     continue
             except SkipField:
                 continue
-            empty = (attribute.pk if isinstance(attribute, PKOnlyObject) else attribute) is None
-            representation[name] = None if empty else convert(attribute)
+            is_none = (attribute.pk if isinstance(attribute, PKOnlyObject) else attribute) is None
+            representation[name] = None if is_none else convert(attribute)
         return representation
