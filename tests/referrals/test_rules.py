@@ -4,7 +4,7 @@ import json
 
 import django_filters
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agencies.models import Agency
 from agencies.roles import Role
@@ -441,6 +441,9 @@ def test_a_filter_set_builds_its_form_class_once():
     assert type(first.form) is type(second.form)
     assert first.form is not second.form
     assert first.form.fields["status"] is not second.form.fields["status"]
+    with translation.override("th"):
+        thai = ReferralFilter(data={}, queryset=ReferralNotice.objects.none())
+        assert type(thai.form) is not type(first.form)
 
 
 class _PerRequestFilter(StrictFilterSet):
