@@ -121,7 +121,6 @@ def _who(caller: Caller | None) -> tuple:
     )
 
 
-@transaction.atomic(savepoint=False)
 def _append(
     who: tuple,
     agencies: Iterable[Agency],
@@ -161,17 +160,19 @@ def _append(
     event = AuditEvent(*values, "", digest)
     # No lock shared with other requests: the database hands out the sequence.
     if connection.vendor == "postgresql":
+        # One statement writes the row and its agencies: atomic without a transaction of its own.
         params = [*values[1:-1], detail_text, digest]
         params += [value for party in parties.values() for value in (party.pk, party.country)]
         with connection.cursor() as cursor:
             cursor.execute(_insert_sql(len(parties)) if parties else _INSERT, params)
             event.sequence = cursor.fetchone()[0]
         return event
-    event.save(force_insert=True)
-    AuditEventAgency.objects.bulk_create(
-        AuditEventAgency(audit_event=event, agency=party, country=party.country)
-        for party in parties.values()
-    )
+    with transaction.atomic(savepoint=False):
+        event.save(force_insert=True)
+        AuditEventAgency.objects.bulk_create(
+            AuditEventAgency(audit_event=event, agency=party, country=party.country)
+            for party in parties.values()
+        )
     return event
 
 

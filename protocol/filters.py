@@ -5,6 +5,7 @@ from datetime import UTC
 
 import django_filters
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
@@ -12,6 +13,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 
 PAGING_PARAMETERS = {"cursor", "limit", "format"}
+
+_form_classes: dict[tuple[type, type, str | None], type] = {}
 
 
 def _error(message: str, name: str) -> forms.ValidationError:
@@ -43,6 +46,18 @@ class StrictFilterBackend(DjangoFilterBackend):
 
 class StrictFilterSet(django_filters.FilterSet):
     """A typo such as ``?staus=sent`` must not quietly return everything."""
+
+    def get_form_class(self):
+        """One form class per filter set, model and language (django-filter writes the labels out),
+        not a new class for every request: each form copies its fields, which are the same every
+        time unless a queryset depends on the request."""
+        if any(callable(getattr(f, "queryset", None)) for f in self.filters.values()):
+            return super().get_form_class()
+        key = (type(self), self.queryset.model, get_language())
+        form_class = _form_classes.get(key)
+        if form_class is None:
+            form_class = _form_classes.setdefault(key, super().get_form_class())
+        return form_class
 
     def is_valid(self):
         valid = super().is_valid()

@@ -2,14 +2,18 @@
 
 import json
 
+import django_filters
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from agencies.models import Agency
 from agencies.roles import Role
 from exchange.models import Event
 from protocol.etags import etag_of
+from protocol.filters import StrictFilterSet
+from referrals.filters import ReferralFilter
 from referrals.models import ReferralNotice, ReturnRequest
 
 from .conftest import new_referral, new_return, partner, referral_payload, subject_data
@@ -431,6 +435,30 @@ def test_messages_thread_between_the_two_sides(world):
 def test_list_filters_refuse_what_they_cannot_read(world, query, status):
     response = partner(world.th_sender).get(f"/api/v1/referrals/?{query}")
     assert response.status_code == status
+
+
+def test_a_filter_set_builds_its_form_class_once():
+    first = ReferralFilter(data={}, queryset=ReferralNotice.objects.none())
+    second = ReferralFilter(data={"status": "sent"}, queryset=ReferralNotice.objects.none())
+    assert type(first.form) is type(second.form)
+    assert first.form is not second.form
+    assert first.form.fields["status"] is not second.form.fields["status"]
+    with translation.override("th"):
+        thai = ReferralFilter(data={}, queryset=ReferralNotice.objects.none())
+        assert type(thai.form) is not type(first.form)
+
+
+class _PerRequestFilter(StrictFilterSet):
+    agency = django_filters.ModelChoiceFilter(queryset=lambda request: Agency.objects.all())
+
+    class Meta:
+        model = Agency
+        fields = []
+
+
+def test_a_filter_set_whose_queryset_depends_on_the_request_builds_a_form_class_each_time():
+    forms = [_PerRequestFilter(data={}, queryset=Agency.objects.none()).form for _ in range(2)]
+    assert type(forms[0]) is not type(forms[1])
 
 
 def test_nested_strings_must_be_json_strings(world):
