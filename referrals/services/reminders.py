@@ -95,9 +95,10 @@ def _due_batch(model, now: datetime, batch_size: int, agencies: dict) -> tuple[l
         .values_list("case_id", flat=True)[:batch_size]
     )
     cases = list(model.objects.only(*_fields_read(model)).filter(pk__in=due)) if due else []
+    sender, recipient = model.sender_agency.field, model.recipient_agency.field
     for case in cases:
-        case.sender_agency = agencies[case.sender_agency_id]
-        case.recipient_agency = agencies[case.recipient_agency_id]
+        sender.set_cached_value(case, agencies[case.sender_agency_id])
+        recipient.set_cached_value(case, agencies[case.recipient_agency_id])
     return due, cases
 
 
@@ -127,12 +128,10 @@ def deadlines_sweep(*, now: datetime | None = None, batch_size: int = 2000) -> i
                     break
                 wanted, next_at = [], {}
                 for case in cases:
-                    pair = tuple(
-                        sorted([case.sender_agency.country, case.recipient_agency.country])
-                    )
-                    if pair not in agreements:
-                        agreements[pair] = agreement_of(case)
-                    agreement = agreements[pair]
+                    countries = (case.sender_agency.country, case.recipient_agency.country)
+                    if countries not in agreements:
+                        agreements[countries] = agreement_of(case)
+                    agreement = agreements[countries]
                     wanted += [
                         (case, clock, threshold)
                         for clock in running_clocks(case)
