@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from agencies.fields import SealedField
-from agencies.models import Urgency
+from agencies.models import Agency, Urgency
 from agencies.roles import Role
 from agencies.selectors import agencies_directory, checkpoints_active
 from exchange.audit import audit_record, audit_request_denied
@@ -54,13 +54,24 @@ def _filtered(request, model, params: dict):
 
 
 def _listed(cases):
-    """The columns an inbox row shows: no subject, no linked referral, nothing sealed to open."""
+    """The columns an inbox row shows: no subject, no linked referral, nothing sealed to open.
+
+    The parties are not joined in (``_with_parties``): joined, a box of thousands of cases was
+    sorted with two agencies' columns on every row.
+    """
     sealed = [field.name for field in cases.model._meta.fields if isinstance(field, SealedField)]
-    return (
-        cases.select_related(None)
-        .select_related("sender_agency", "recipient_agency")
-        .defer(*sealed)
-    )
+    return cases.select_related(None).defer(*sealed)
+
+
+def _with_parties(rows: list) -> list:
+    """The rows with their sender and recipient agencies, read in one query for the page."""
+    ids = {pk for case in rows for pk in (case.sender_agency_id, case.recipient_agency_id)}
+    agencies = Agency.objects.in_bulk(ids)
+    for case in rows:
+        model = type(case)
+        model.sender_agency.field.set_cached_value(case, agencies[case.sender_agency_id])
+        model.recipient_agency.field.set_cached_value(case, agencies[case.recipient_agency_id])
+    return rows
 
 
 def _box_filter(cases, box: str, agency):
@@ -112,7 +123,7 @@ def _rows(request, params: dict) -> tuple[list, dict]:
             cases = cases.filter(created_at__lt=before)
         rows.extend(_listed(cases).order_by("-created_at", "-id")[:PAGE_SIZE])
     rows.sort(key=lambda case: case.created_at, reverse=True)
-    return rows[:PAGE_SIZE], {k: v for k, v in counts.items() if v["count"]}
+    return _with_parties(rows[:PAGE_SIZE]), {k: v for k, v in counts.items() if v["count"]}
 
 
 def _row_views(rows: list, caller) -> list[dict]:

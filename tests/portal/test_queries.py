@@ -13,8 +13,9 @@ from ..referrals.conftest import new_referral, new_return
 pytestmark = pytest.mark.django_db
 
 # Session, user, membership, the two-factor devices; per kind the counts by status and a page
-# of cases; the audit row of the list (one insert with its agencies); the counterparts.
-INBOX_QUERIES = 11
+# of cases; the page's parties; the audit row of the list (one insert with its agencies); the
+# counterparts.
+INBOX_QUERIES = 12
 # The same first queries; the case, its events, messages, shares, the directory for sharing,
 # its documents and the audit row of their listing.
 CASE_PAGE_QUERIES = 12
