@@ -122,7 +122,8 @@ def test_a_childs_return_is_verified_only_with_family_traced(world, visitor):
     kh.page.check("#family_traced")
     kh.submit("#act-verify")
     assert ReturnRequest.objects.get().status == "verified"
-    kh.page.fill("#schedule-date", date.today().isoformat())
+    # Tomorrow: in Phnom Penh, seven hours ahead, today's UTC date is already past after 17:00.
+    kh.page.fill("#schedule-date", (date.today() + timedelta(days=1)).isoformat())
     kh.page.select_option("#schedule-checkpoint", "KH-TH-POIPET")
     kh.submit("#act-schedule")
     assert ReturnRequest.objects.get().checkpoint.code == "KH-TH-POIPET"
