@@ -32,6 +32,7 @@ from referrals.models import (
     Subject,
 )
 from referrals.services import deadlines_sweep
+from referrals.services.common import schedules_set
 
 CASE_MODELS = (ReferralNotice, ReturnRequest)
 SUPERUSER = "bench-superuser"
@@ -223,15 +224,7 @@ def _make_due(model, *, share: float, now) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[: count - len(ids)]
     )
-    ReminderSchedule.objects.bulk_create(
-        [
-            ReminderSchedule(case_id=pk, case_type=model.kind, next_at=now - timedelta(minutes=1))
-            for pk in ids
-        ],
-        update_conflicts=True,
-        unique_fields=["case_id"],
-        update_fields=["next_at"],
-    )
+    schedules_set(model.kind, dict.fromkeys(ids, now - timedelta(minutes=1)))
     overdue = {}
     if model is ReferralNotice:
         overdue.update(

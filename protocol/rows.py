@@ -133,7 +133,8 @@ def objects_insert(*batches: Sequence[models.Model]) -> None:
 def rows_insert_new(
     model: type[models.Model], rows: Sequence[dict], *, unique: Sequence[str]
 ) -> set[tuple]:
-    """Insert the rows whose ``unique`` fields no stored row holds; returns their values of them.
+    """Insert the rows whose ``unique`` fields no stored row holds; returns those rows' values
+    of the ``unique`` fields.
 
     One INSERT ... ON CONFLICT DO NOTHING RETURNING: the unique constraint decides, so of two
     writers of one row only one writes it, and no read of the table comes before.

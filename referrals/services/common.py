@@ -154,14 +154,19 @@ def reminders_schedule(case, at: datetime | None, *, scheduled: bool) -> None:
     ``scheduled``: the case had a time until now, which goes when it gets none.
     """
     if at is not None:
-        ReminderSchedule.objects.bulk_create(
-            [ReminderSchedule(case_id=case.pk, case_type=case.kind, next_at=at)],
-            update_conflicts=True,
-            unique_fields=["case_id"],
-            update_fields=["next_at"],
-        )
+        schedules_set(case.kind, {case.pk: at})
     elif scheduled:
         ReminderSchedule.objects.filter(case_id=case.pk).delete()
+
+
+def schedules_set(kind: str, times: dict) -> None:
+    """Set when the sweep next looks at each case of ``kind`` (case id -> time), in one upsert."""
+    ReminderSchedule.objects.bulk_create(
+        [ReminderSchedule(case_id=pk, case_type=kind, next_at=at) for pk, at in times.items()],
+        update_conflicts=True,
+        unique_fields=["case_id"],
+        update_fields=["next_at"],
+    )
 
 
 def locked_case(model, case_id, actor: Caller):

@@ -104,8 +104,9 @@ def _due_batch(model, now: datetime, batch_size: int, agencies: dict) -> tuple[l
 
 def _schedule_save(due: list, next_at: dict) -> None:
     """Move each due case's schedule on; a case whose clocks stopped, or that is gone, has none."""
-    rows_update(ReminderSchedule, "next_at", {pk: at for pk, at in next_at.items() if at})
-    ended = set(due) - {pk for pk, at in next_at.items() if at}
+    moved = {pk: at for pk, at in next_at.items() if at}
+    rows_update(ReminderSchedule, "next_at", moved)
+    ended = set(due) - moved.keys()
     if ended:
         ReminderSchedule.objects.filter(case_id__in=ended).delete()
 

@@ -1,5 +1,6 @@
 """Deadline reminders: each threshold once, only due rows read, clocks that stop stay silent."""
 
+import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -158,3 +159,13 @@ def test_a_reminder_stored_already_is_not_sent_again_when_its_case_comes_due_aga
     assert reminders_of(case) == [("acknowledge", "before-24h")]
     assert Event.objects.filter(object_id=case.id, type="deadline.approaching").count() == 1
     assert ReminderSchedule.objects.get(case_id=case.pk).next_at > approaching
+
+
+def test_a_schedule_whose_case_is_gone_is_removed_and_does_not_hold_the_sweep(world):
+    with time_machine.travel(SENT, tick=False):
+        case = new_referral(world, "sent")
+    ReminderSchedule.objects.create(case_id=uuid.uuid4(), case_type="referral", next_at=SENT)
+    with time_machine.travel(SENT + timedelta(hours=25), tick=False):
+        assert deadlines_sweep(batch_size=1) == 1
+    assert list(ReminderSchedule.objects.values_list("case_id", flat=True)) == [case.pk]
+    assert reminders_of(case) == [("acknowledge", "before-24h")]
