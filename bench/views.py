@@ -75,14 +75,13 @@ class _WriteView(ExchangeAPIView):
 class ServicesWriteView(_WriteView):
     """Through the services: permission rows, reference, deadlines, events, audit.
 
-    Created and sent in one transaction, as the portal's "save and send" does; the public API's
-    two requests are timed apart (``WriteApi``).
+    Created and sent in one service call and transaction, as the portal's "save and send" does;
+    the public API's two requests are timed apart (``WriteApi``).
     """
 
-    @transaction.atomic
     def post(self, request):
-        referral = services.referral_create(actor=self.caller, **self.validated(request))
-        return self.respond(services.referral_send(referral=referral, actor=self.caller))
+        fields = self.validated(request)
+        return self.respond(services.referral_create(actor=self.caller, send=True, **fields))
 
 
 class PlainInsertView(_WriteView):

@@ -1,7 +1,6 @@
 """Creating a referral or a return (and sending it), and editing a draft, through services."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -60,14 +59,10 @@ def _create(request, form_class, kind: str):
     status = 200
     if request.method == "POST" and form.is_valid():
         create = services.referral_create if kind == "referral" else services.return_create
-        send = services.referral_send if kind == "referral" else services.return_send
-        argument = "referral" if kind == "referral" else "return_request"
+        send = request.POST.get("then") == "send"
 
-        @transaction.atomic
         def make() -> str:
-            case = create(actor=caller, **_validated(caller, form))
-            if request.POST.get("then") == "send":
-                send(**{argument: case}, actor=caller)
+            case = create(actor=caller, send=send, **_validated(caller, form))
             return reverse("portal:case", kwargs={"kind": kind, "case_id": case.pk})
 
         try:

@@ -11,7 +11,8 @@ from agencies.authentication import Caller
 from agencies.models import Agency, Agreement, Checkpoint
 from agencies.services import agency_grant
 from exchange.audit import audit_record
-from exchange.services import event_emit
+from exchange.models import Event
+from exchange.services import events_emit
 from protocol.counters import counter_next
 from protocol.etags import check_etag
 from protocol.problems import Conflict, IllegalTransition
@@ -46,37 +47,57 @@ def event_data(case) -> dict:
     }
 
 
-def record_change(
-    actor: Caller | None, case, verb: str, *, extra_audience=(), parties_only: bool = False
-) -> None:
-    """The event and the audit row of a change, in the caller's transaction.
-
-    ``parties_only``: the caller knows the case has no shares, so none are read.
-    """
+def change_of(actor: Caller | None, case, verb: str, *, agencies: list) -> tuple:
+    """The event draft and the audit row of a change, as its state is now; ``changes_record``
+    writes them."""
     model = type(case)
     kind = model.kind
-    audience = [case.sender_agency, case.recipient_agency] if parties_only else case_agencies(case)
-    agencies = [*audience, *extra_audience]
     data = event_data(case)
     data.update({name: iso(getattr(case, name)) for name in model.due_fields})
     event_type = verb if "." in verb else f"{kind}.{verb}"
-    event_emit(
+    reference = case.reference or ""
+    event = Event(
         type=event_type,
         object_type=kind,
         object_id=case.id,
-        reference=case.reference or "",
-        agencies=agencies,
+        reference=reference,
         actor_agency=actor.agency if actor else None,
         data=data,
     )
-    audit_record(
-        actor=actor,
-        action=event_type,
-        object_type=kind,
-        object_id=case.id,
-        reference=case.reference or "",
-        agencies=agencies,
-    )
+    audit = {
+        "action": event_type,
+        "object_type": kind,
+        "object_id": case.id,
+        "reference": reference,
+        "agencies": agencies,
+    }
+    return event, agencies, audit
+
+
+def changes_record(actor: Caller | None, changes: list[tuple]) -> None:
+    """Write the events of changes (``change_of``) in one step, and their audit rows."""
+    events_emit([(event, agencies) for event, agencies, _audit in changes])
+    for _event, _agencies, audit in changes:
+        audit_record(actor=actor, **audit)
+
+
+def record_change(
+    actor: Caller | None,
+    case,
+    verb: str,
+    *,
+    extra_audience=(),
+    parties_only: bool = False,
+    earlier: list[tuple] = (),
+) -> None:
+    """The event and the audit row of a change, in the caller's transaction.
+
+    ``parties_only``: the caller knows the case has no shares, so none are read. ``earlier``:
+    changes of the same transaction not written yet (``change_of``), written with this one.
+    """
+    audience = [case.sender_agency, case.recipient_agency] if parties_only else case_agencies(case)
+    change = change_of(actor, case, verb, agencies=[*audience, *extra_audience])
+    changes_record(actor, [*earlier, change])
 
 
 def agreement_between(country_1: str, country_2: str) -> Agreement:
@@ -185,9 +206,27 @@ def transition(case, action: str, *, actor: Caller, if_match: str | None, apply:
     """Lock, check side, version and state, apply the action's changes, record it."""
     if actor.agency is None:
         raise PermissionDenied(_("Only a member of an agency acts on cases."))
+    case = locked_case(type(case), case.pk, actor)
+    return transition_apply(case, action, actor=actor, if_match=if_match, apply=apply)
+
+
+def transition_apply(
+    case,
+    action: str,
+    *,
+    actor: Caller,
+    if_match: str | None,
+    apply: Callable,
+    agreement: Agreement | None = None,
+    earlier: list[tuple] = (),
+):
+    """Check side, version and state of a case this transaction holds, apply the action, record it.
+
+    ``agreement``: the case's, when the caller has it; ``earlier``: changes of the transaction
+    not written yet (``change_of``), recorded with this one.
+    """
     workflow = case.workflow
     transition = workflow.transition(action)
-    case = locked_case(type(case), case.pk, actor)
     sides = caller_sides(actor, case)
     if not side_allows(transition.side, sides):
         raise PermissionDenied(ONLY_SIDE[transition.side])
@@ -201,7 +240,7 @@ def transition(case, action: str, *, actor: Caller, if_match: str | None, apply:
     # Shares are refused on drafts: a draft leaving that state has only its parties to tell.
     leaves_draft = case.status == DRAFT and transition.target != DRAFT
     now = timezone.now()
-    agreement = agreement_of(case)
+    agreement = agreement or agreement_of(case)
     scheduled = bool(running_clocks(case))
     apply(case, now, agreement)
     case.status = transition.target
@@ -209,7 +248,7 @@ def transition(case, action: str, *, actor: Caller, if_match: str | None, apply:
         case.ended_at = now
     save_change(case, now)
     reminders_schedule(case, next_reminder_at(case, agreement, now), scheduled=scheduled)
-    record_change(actor, case, transition.target, parties_only=leaves_draft)
+    record_change(actor, case, transition.target, parties_only=leaves_draft, earlier=earlier)
     return case
 
 

@@ -1,18 +1,20 @@
 """Creating cases and editing drafts."""
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agencies.authentication import Caller
-from agencies.models import Agency
+from agencies.models import Agency, Agreement
 from agencies.services import agency_grant_rows
 from protocol.etags import check_etag
 from protocol.problems import IllegalTransition
 from protocol.rows import objects_insert
 
-from ..access import SENDER_GRANT, caller_sides, require_role
+from ..access import SENDER_GRANT, SIDE_PERMISSIONS, caller_sides, require_role
 from ..consent import ensure_may_disclose
 from ..models import (
     ReferralNotice,
@@ -22,14 +24,19 @@ from ..models import (
 )
 from ..workflows import SENDER
 from .common import (
+    change_of,
     changed_subject,
+    changes_record,
     check_checkpoint,
     check_parties,
     locked_case,
     record_change,
     save_change,
     save_subject,
+    transition_apply,
 )
+from .referral_workflow import referral_sending
+from .return_workflow import return_requesting
 
 
 def _check_cited_referral(referral: ReferralNotice | None, agency: Agency) -> None:
@@ -41,8 +48,11 @@ def _check_cited_referral(referral: ReferralNotice | None, agency: Agency) -> No
         raise ValidationError({"referral": _("Unknown referral.")})
 
 
-def _draft_insert(model, *, actor: Caller, subject: dict, **fields):
-    """A new draft of ``model`` from the caller's agency, recorded.
+def _draft_insert(
+    model, *, actor: Caller, agreement: Agreement, subject: dict, send: Callable | None, **fields
+):
+    """A new draft of ``model`` from the caller's agency, recorded; sent at once with ``send``
+    (the send action's change), as one more change of the same transaction.
 
     Its subject, its row and its sender's grant are written in one statement.
     """
@@ -51,19 +61,43 @@ def _draft_insert(model, *, actor: Caller, subject: dict, **fields):
     case = model(sender_agency=actor.agency, subject=subject, created_by=actor.user, **fields)
     grants = agency_grant_rows(agency=actor.agency, obj=case, perms=SENDER_GRANT)
     objects_insert([subject], [case], grants)
-    record_change(actor, case, "created")
-    return case
+    created = change_of(actor, case, "created", agencies=[case.sender_agency])
+    if send is None:
+        changes_record(actor, [created])
+        return case
+    # Written by this transaction, the draft is seen by no other until it commits: it is sent
+    # as written, with the sides of the grant above, without being read and locked again.
+    for perm in SIDE_PERMISSIONS.values():
+        setattr(case, f"can_{perm}", perm in SENDER_GRANT)
+    return transition_apply(
+        case,
+        "send",
+        actor=actor,
+        if_match=None,
+        apply=send,
+        agreement=agreement,
+        earlier=[created],
+    )
 
 
 @transaction.atomic
 def referral_create(
-    *, actor: Caller, recipient_agency: Agency, subject: dict, **fields
+    *, actor: Caller, recipient_agency: Agency, subject: dict, send: bool = False, **fields
 ) -> ReferralNotice:
-    """Draft a referral notice from the caller's agency; only the sender sees it until sent."""
+    """Draft a referral notice from the caller's agency; only the sender sees it until sent.
+
+    ``send``: send it in the same transaction (the portal's "save and send").
+    """
     require_role(actor, ReferralNotice, "add")
-    check_parties(actor.agency, recipient_agency)
+    agreement = check_parties(actor.agency, recipient_agency)
     return _draft_insert(
-        ReferralNotice, actor=actor, recipient_agency=recipient_agency, subject=subject, **fields
+        ReferralNotice,
+        actor=actor,
+        agreement=agreement,
+        recipient_agency=recipient_agency,
+        subject=subject,
+        send=referral_sending() if send else None,
+        **fields,
     )
 
 
@@ -74,11 +108,15 @@ def return_create(
     recipient_agency: Agency,
     subject: dict | None = None,
     referral: ReferralNotice | None = None,
+    send: bool = False,
     **fields,
 ) -> ReturnRequest:
-    """Draft a return request; with a referral and no subject, the referral's subject is copied."""
+    """Draft a return request; with a referral and no subject, the referral's subject is copied.
+
+    ``send``: request the return in the same transaction (the portal's "save and send").
+    """
     require_role(actor, ReturnRequest, "add")
-    check_parties(actor.agency, recipient_agency)
+    agreement = check_parties(actor.agency, recipient_agency)
     _check_cited_referral(referral, actor.agency)
     if referral is not None:
         ensure_may_disclose(case=referral, agency=recipient_agency)
@@ -96,6 +134,8 @@ def return_create(
     return _draft_insert(
         ReturnRequest,
         actor=actor,
+        agreement=agreement,
+        send=return_requesting() if send else None,
         recipient_agency=recipient_agency,
         referral=referral,
         subject=subject,

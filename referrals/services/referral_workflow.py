@@ -8,10 +8,15 @@ from ..models import ReferralNotice
 from .common import answer, required_text, sending, stamp, transition
 
 
+def referral_sending():
+    """The change of a referral's send."""
+    return sending("sent_at")
+
+
 @transaction.atomic
 def referral_send(*, referral: ReferralNotice, actor: Caller, if_match: str | None = None):
     """Send a draft: the reference is allocated, the clocks start, the recipient can see it."""
-    return transition(referral, "send", actor=actor, if_match=if_match, apply=sending("sent_at"))
+    return transition(referral, "send", actor=actor, if_match=if_match, apply=referral_sending())
 
 
 @transaction.atomic

@@ -18,9 +18,8 @@ from ..models import (
 from .common import answer, check_checkpoint, iso, required_text, sending, stamp, transition
 
 
-@transaction.atomic
-def return_send(*, return_request: ReturnRequest, actor: Caller, if_match: str | None = None):
-    """Request the return: the reference is allocated and the verification clock starts."""
+def return_requesting():
+    """The change of a return request's send: a cited referral's consent is checked too."""
     send = sending("requested_at")
 
     def apply(case, now, agreement):
@@ -29,7 +28,15 @@ def return_send(*, return_request: ReturnRequest, actor: Caller, if_match: str |
             ensure_may_disclose(case=case.referral, agency=case.recipient_agency)
         send(case, now, agreement)
 
-    return transition(return_request, "send", actor=actor, if_match=if_match, apply=apply)
+    return apply
+
+
+@transaction.atomic
+def return_send(*, return_request: ReturnRequest, actor: Caller, if_match: str | None = None):
+    """Request the return: the reference is allocated and the verification clock starts."""
+    return transition(
+        return_request, "send", actor=actor, if_match=if_match, apply=return_requesting()
+    )
 
 
 @transaction.atomic

@@ -6,11 +6,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from exchange.models import Event
-from referrals.access import referrals_visible_to
+from exchange.models import AuditEvent, Event
+from referrals import services
+from referrals.access import referrals_visible_to, returns_visible_to
 from referrals.models import (
     ReferralNotice,
     ReferralNoticeGroupObjectPermission,
+    ReminderSchedule,
     ReturnRequest,
     Subject,
 )
@@ -131,3 +133,64 @@ def test_a_draft_its_subject_and_its_sender_grant_are_written_in_one_statement(w
     assert (stored.status, stored.version, stored.created_at) == ("draft", 1, draft.created_at)
     assert not draft._state.adding
     assert referrals_visible_to(sender).filter(pk=draft.pk).get().can_change
+
+
+def _written(case) -> dict:
+    """What a case's creation and send leave behind, as a partner and an auditor would see it."""
+    case = type(case).objects.get(pk=case.pk)
+    events = Event.objects.filter(object_id=case.pk).order_by("sequence")
+    sent_at = getattr(case, "sent_at", None) or case.requested_at
+    return {
+        "case": (case.status, case.version, case.reference is not None),
+        "clocks": {name: getattr(case, name) is not None for name in case.due_fields},
+        "sent": sent_at is not None,
+        "schedule": ReminderSchedule.objects.filter(case_id=case.pk).exists(),
+        "events": [
+            (event.type, sorted(event.audience.values_list("agency__code", flat=True)))
+            for event in events
+        ],
+        "consecutive": [e.sequence - events[0].sequence for e in events],
+        "audit": list(
+            AuditEvent.objects.filter(object_id=str(case.pk))
+            .order_by("sequence")
+            .values_list("action", flat=True)
+        ),
+    }
+
+
+@pytest.mark.parametrize("kind", ["referral", "return"])
+def test_save_and_send_writes_what_create_then_send_writes(world, kind):
+    sender = caller(world.th_sender)
+    create = services.referral_create if kind == "referral" else services.return_create
+    fields = (
+        {"category": "trafficking_victim", "identified_on": date(2026, 11, 20)}
+        if kind == "referral"
+        else {"basis": "victim_repatriation"}
+    )
+    arguments = {"actor": sender, "recipient_agency": world.kh_recipient, **fields}
+    apart = create(subject=subject_data(), **arguments)
+    if kind == "referral":
+        services.referral_send(referral=apart, actor=sender)
+    else:
+        services.return_send(return_request=apart, actor=sender)
+    with CaptureQueriesContext(connection) as captured:
+        together = create(subject=subject_data(), send=True, **arguments)
+    model = type(together)
+    stored = model.objects.get(pk=together.pk)
+    assert (stored.status, stored.version, stored.reference) == (
+        together.status,
+        together.version,
+        together.reference,
+    )
+    assert together.status != "draft" and together.reference != apart.reference
+    assert _written(together) == _written(apart)
+    assert _written(together)["events"] == [
+        (f"{kind}.created", ["TH-MSDHS"]),
+        (f"{kind}.{together.status}", ["KH-MOSVY", "TH-MSDHS"]),
+    ]
+    # The draft this transaction wrote is not read back and locked again.
+    assert not any("FOR UPDATE" in query["sql"] for query in captured)
+    recipient = (referrals_visible_to if kind == "referral" else returns_visible_to)(
+        caller(world.kh_recipient)
+    )
+    assert recipient.get(pk=together.pk).can_respond
