@@ -8,4 +8,7 @@ class ProtocolConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import hooks  # noqa: F401  (registers its system check)
+        from . import (
+            hooks,  # noqa: F401  (registers its system check)
+            lookups,  # noqa: F401  (registers ``__any``)
+        )

@@ -33,7 +33,7 @@ def cases_agencies(cases: list) -> dict:
     if sent:
         field = sent[0].case_field
         for share in Share.objects.filter(
-            **{f"{field}__in": sent}, revoked_at__isnull=True
+            **{f"{field}_id__any": [case.pk for case in sent]}, revoked_at__isnull=True
         ).select_related("agency"):
             shared[getattr(share, f"{field}_id")].append(share.agency)
     return {

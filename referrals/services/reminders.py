@@ -94,7 +94,7 @@ def _due_batch(model, now: datetime, batch_size: int, agencies: dict) -> tuple[l
         .order_by("next_at")
         .values_list("case_id", flat=True)[:batch_size]
     )
-    cases = list(model.objects.only(*_fields_read(model)).filter(pk__in=due)) if due else []
+    cases = list(model.objects.only(*_fields_read(model)).filter(pk__any=due)) if due else []
     sender, recipient = model.sender_agency.field, model.recipient_agency.field
     for case in cases:
         sender.set_cached_value(case, agencies[case.sender_agency_id])

@@ -77,3 +77,14 @@ def test_rows_update_sets_one_field_of_the_rows_named_in_one_statement():
     emails = dict(Agency.objects.values_list("pk", "notification_email"))
     assert {pk: emails[pk] for pk in values} == values
     assert emails[untouched.pk] == untouched.notification_email
+
+
+def test_any_matches_what_in_matches_with_one_parameter():
+    agencies = [AgencyFactory() for _ in range(3)]
+    wanted = [agencies[0].pk, agencies[2].pk, uuid.uuid4()]
+    with CaptureQueriesContext(connection) as captured:
+        found = set(Agency.objects.filter(pk__any=wanted).values_list("pk", flat=True))
+    assert found == set(Agency.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    assert found == {agencies[0].pk, agencies[2].pk}
+    assert "= ANY(" in captured[0]["sql"] and " IN (" not in captured[0]["sql"]
+    assert not Agency.objects.filter(pk__any=[]).exists()
