@@ -28,6 +28,10 @@ from .webhooks import webhook_send
 logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "exchange.tasks.deliver"
+DELIVER_EMAILS_TASK = "exchange.tasks.deliver_emails"
+# Emails all leave through the one mail relay, so they go in batches, a message a batch; a
+# webhook gets a task of its own, so that one partner's slow endpoint holds up no other.
+EMAIL_BATCH = 100
 # While the broker is known to be down, writers do not wait for it: the sweep catches up.
 BROKER_PAUSE_SECONDS = 5.0
 PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
@@ -95,29 +99,51 @@ def deliveries_plan(events: Sequence[tuple[Event, Iterable[Agency]]]) -> list[di
     return deliveries
 
 
-def deliveries_enqueue_on_commit(delivery_ids: list[uuid.UUID]) -> None:
-    if delivery_ids:
-        transaction.on_commit(functools.partial(_enqueue, list(delivery_ids)), robust=True)
+def deliveries_enqueue_on_commit(delivery_ids: list[uuid.UUID], *, emails=()) -> None:
+    """Queue deliveries once the transaction commits: each of ``delivery_ids`` as a task of its
+    own, the ``emails`` in batches of ``EMAIL_BATCH``."""
+    if delivery_ids or emails:
+        queued = functools.partial(_enqueue, list(delivery_ids), list(emails))
+        transaction.on_commit(queued, robust=True)
 
 
-def _enqueue(delivery_ids: list[uuid.UUID]) -> None:
+def deliveries_enqueue_rows_on_commit(deliveries: Sequence[dict]) -> None:
+    """``deliveries_enqueue_on_commit`` of planned rows (``deliveries_plan``), split by channel."""
+    email = Delivery.Channel.EMAIL.value
+    deliveries_enqueue_on_commit(
+        [row["id"] for row in deliveries if row["channel"] != email],
+        emails=[row["id"] for row in deliveries if row["channel"] == email],
+    )
+
+
+def _enqueue(delivery_ids: list[uuid.UUID], emails: Sequence[uuid.UUID] = ()) -> None:
     """Hand the deliveries to the broker; if it is down, leave them to the sweep."""
     global _broker_paused_until
+    messages = [(DELIVER_TASK, str(delivery_id)) for delivery_id in delivery_ids] + [
+        (
+            DELIVER_EMAILS_TASK,
+            [str(delivery_id) for delivery_id in emails[start : start + EMAIL_BATCH]],
+        )
+        for start in range(0, len(emails), EMAIL_BATCH)
+    ]
     if time.monotonic() >= _broker_paused_until:
         try:
             with current_app.producer_or_acquire() as producer:
-                for delivery_id in delivery_ids:
+                for task, argument in messages:
                     current_app.send_task(
-                        DELIVER_TASK,
-                        args=[str(delivery_id)],
+                        task,
+                        args=[argument],
                         producer=producer,
                         retry_policy=PUBLISH_RETRY_POLICY,
                     )
             return
         except Exception:
-            logger.warning("Broker unavailable: %d deliveries left to the sweep", len(delivery_ids))
+            logger.warning(
+                "Broker unavailable: %d deliveries left to the sweep",
+                len(delivery_ids) + len(emails),
+            )
             _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
-    Delivery.objects.filter(pk__in=delivery_ids).update(enqueued_at=None)
+    Delivery.objects.filter(pk__in=[*delivery_ids, *emails]).update(enqueued_at=None)
 
 
 def deliveries_sweep(*, now: datetime | None = None) -> int:
@@ -147,10 +173,10 @@ def _sweep_batch(now: datetime) -> int:
                 | Q(enqueued_at__lte=now - settings.DELIVERY_REQUEUE_AFTER)
             )
             .order_by("next_attempt_at")
-            .values_list("pk", flat=True)[: settings.DELIVERY_SWEEP_BATCH]
+            .values("id", "channel")[: settings.DELIVERY_SWEEP_BATCH]
         )
-        Delivery.objects.filter(pk__in=due).update(enqueued_at=now)
-        deliveries_enqueue_on_commit(due)
+        Delivery.objects.filter(pk__in=[row["id"] for row in due]).update(enqueued_at=now)
+        deliveries_enqueue_rows_on_commit(due)
     return len(due)
 
 
@@ -248,6 +274,22 @@ def _endpoint_gone(endpoint_id: uuid.UUID) -> None:
     ).update(
         state=Delivery.State.DEAD, next_attempt_at=None, last_error="The endpoint is disabled."
     )
+
+
+def deliveries_attempt(delivery_ids: Sequence[uuid.UUID], *, budget: float | None = None) -> int:
+    """Try deliveries one after the other, each as ``delivery_attempt``; returns how many.
+
+    Those not reached within ``budget`` seconds (half an attempt's time limit) are queued again,
+    so that a batch ends well inside its task's time limit and no attempt outlives its lease.
+    """
+    budget = attempt_time_limit() / 2 if budget is None else budget
+    started = time.monotonic()
+    for tried, delivery_id in enumerate(delivery_ids):
+        if time.monotonic() - started > budget:
+            _enqueue([], delivery_ids[tried:])
+            return tried
+        delivery_attempt(delivery_id=delivery_id)
+    return len(delivery_ids)
 
 
 def delivery_attempt(*, delivery_id: uuid.UUID) -> Delivery | None:

@@ -17,7 +17,11 @@ from protocol.problems import Conflict, DeliveryInProgress, EndpointDisabled
 from protocol.rows import rows_insert
 
 from .audit import audit_record
-from .delivery import deliveries_enqueue_on_commit, deliveries_plan
+from .delivery import (
+    deliveries_enqueue_on_commit,
+    deliveries_enqueue_rows_on_commit,
+    deliveries_plan,
+)
 from .egress import webhook_url_check
 from .events import EVENT_TYPES, event_data_check, event_types_clean
 from .models import Delivery, Event, EventAudience, WebhookEndpoint
@@ -97,7 +101,7 @@ def events_emit(drafts: Sequence[tuple[Event, Iterable[Agency]]]) -> list[Event]
     for event in events:
         event._state.adding = False
         event._state.db = DEFAULT_DB_ALIAS
-    deliveries_enqueue_on_commit([delivery["id"] for delivery in deliveries])
+    deliveries_enqueue_rows_on_commit(deliveries)
     return events
 
 

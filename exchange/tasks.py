@@ -8,7 +8,7 @@ from protocol.idempotency import idempotency_keys_purge
 
 from . import refusals
 from .audit_sealer import audit_seal_pending
-from .delivery import attempt_time_limit, deliveries_sweep, delivery_attempt
+from .delivery import attempt_time_limit, deliveries_attempt, deliveries_sweep, delivery_attempt
 
 
 @shared_task
@@ -20,6 +20,12 @@ def purge_expired_idempotency_keys() -> int:
 def deliver(delivery_id: str) -> str | None:
     delivery = delivery_attempt(delivery_id=UUID(delivery_id))
     return delivery.state if delivery else None
+
+
+@shared_task(soft_time_limit=attempt_time_limit() * 0.8, time_limit=attempt_time_limit())
+def deliver_emails(delivery_ids: list[str]) -> int:
+    """A batch of emails, one attempt each, in the time of one attempt; the rest queued again."""
+    return deliveries_attempt([UUID(delivery_id) for delivery_id in delivery_ids])
 
 
 @shared_task

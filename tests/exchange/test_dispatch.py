@@ -1,10 +1,15 @@
 """Dispatch: deliveries written with their event, claimed once, retried on schedule, swept."""
 
+import base64
+import json
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
+import redis
 import time_machine
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -74,11 +79,12 @@ def test_committed_event_queues_its_deliveries_on_commit(
 ):
     endpoint_for(kh_agency, "http://127.0.0.1:9/all")
     queued = []
-    monkeypatch.setattr(dispatcher, "_enqueue", queued.extend)
+    monkeypatch.setattr(dispatcher, "_enqueue", lambda *deliveries: queued.append(deliveries))
     with django_capture_on_commit_callbacks(execute=True):
         event = emit("referral.sent", sender=th_agency, recipient=kh_agency)
-    assert set(queued) == set(Delivery.objects.filter(event=event).values_list("pk", flat=True))
-    assert len(queued) == 2
+    webhook = Delivery.objects.get(event=event, channel="webhook")
+    email = Delivery.objects.get(event=event, channel="email")
+    assert queued == [([webhook.pk], [email.pk])]
 
 
 def test_personal_data_in_event_data_is_refused(kh_agency, th_agency, emit):
@@ -269,7 +275,7 @@ def test_private_target_is_refused_at_send_time_when_not_allowed(
 def test_two_workers_never_claim_the_same_delivery(kh_agency, th_agency, emit, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
-    monkeypatch.setattr(dispatcher, "_enqueue", lambda delivery_ids: None)
+    monkeypatch.setattr(dispatcher, "_enqueue", lambda *deliveries: None)
     emit("referral.sent", sender=th_agency, recipient=kh_agency)
     delivery = Delivery.objects.get()
     claims, barrier = [], threading.Barrier(4)
@@ -344,3 +350,55 @@ def test_sweep_drains_a_backlog_larger_than_one_batch(kh_agency, th_agency, emit
     Delivery.objects.update(enqueued_at=None)
     assert deliveries_sweep() == 5
     assert not Delivery.objects.filter(enqueued_at__isnull=True).exists()
+
+
+def _pushed_messages(before: int) -> list[tuple[str, list]]:
+    """Take the task messages pushed to the broker's queue since it held ``before``."""
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    raw = broker.lpop("celery", broker.llen("celery") - before) or []
+    messages = []
+    for message in map(json.loads, reversed(raw)):
+        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        messages.append((message["headers"]["task"], args))
+    return messages
+
+
+def _queued() -> int:
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL).llen("celery")
+
+
+def test_emails_go_to_the_broker_in_batches_and_webhooks_one_by_one():
+    webhooks = [uuid.uuid4() for _ in range(2)]
+    emails = [uuid.uuid4() for _ in range(dispatcher.EMAIL_BATCH * 2 + 50)]
+    before = _queued()
+    dispatcher._enqueue(webhooks, emails)
+    messages = _pushed_messages(before)
+    assert messages[:2] == [("exchange.tasks.deliver", [str(pk)]) for pk in webhooks]
+    batches = messages[2:]
+    assert [task for task, _ in batches] == ["exchange.tasks.deliver_emails"] * 3
+    assert [len(args[0]) for _, args in batches] == [100, 100, 50]
+    assert [pk for _, args in batches for pk in args[0]] == [str(pk) for pk in emails]
+
+
+def test_a_batch_of_emails_sends_each_once(kh_agency, th_agency, emit, mailoutbox):
+    for _ in range(3):
+        emit("referral.sent", sender=th_agency, recipient=kh_agency)
+    emails = list(Delivery.objects.filter(channel="email").values_list("pk", flat=True))
+    assert dispatcher.deliveries_attempt(emails) == 3
+    assert len(mailoutbox) == 3
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"delivered"}
+    assert dispatcher.deliveries_attempt(emails) == 3
+    assert len(mailoutbox) == 3, "a delivery already made is not made again"
+
+
+def test_a_batch_out_of_time_queues_the_rest_again(kh_agency, th_agency, emit, mailoutbox):
+    for _ in range(2):
+        emit("referral.sent", sender=th_agency, recipient=kh_agency)
+    emails = list(Delivery.objects.filter(channel="email").values_list("pk", flat=True))
+    before = _queued()
+    assert dispatcher.deliveries_attempt(emails, budget=-1) == 0
+    assert _pushed_messages(before) == [
+        ("exchange.tasks.deliver_emails", [[str(pk) for pk in emails]])
+    ]
+    assert mailoutbox == []
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"pending"}
