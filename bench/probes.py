@@ -7,6 +7,7 @@ import time
 import uuid
 from datetime import timedelta
 
+from celery import current_app
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -202,19 +203,25 @@ def sweep(share: float = 0.01) -> dict:
 def _sweep_due(*, share: float, now) -> tuple[float, dict, int]:
     """Seconds of the sweep with ``share`` of the cases made due, rolled back after.
 
-    The foreign keys its rows name are checked inside the timed part, as each batch's commit
-    checks them: a rolled-back transaction would otherwise never run those (deferred) checks.
+    What each batch's commit does is timed too, which a rolled-back transaction would skip: the
+    deferred checks of the foreign keys its rows name, and its deliveries handed to the broker
+    (the messages are purged after, as their rows are rolled back).
     """
     with transaction.atomic():
         due = {
             model._meta.model_name: _make_due(model, share=share, now=now) for model in CASE_MODELS
         }
         _constraints_checked()
+        connection.run_on_commit = []
         started = time.perf_counter()
         sent = deadlines_sweep(now=now)
         _constraints_checked()
+        callbacks, connection.run_on_commit = connection.run_on_commit, []
+        for _savepoints, callback, _robust in callbacks:
+            callback()
         elapsed = time.perf_counter() - started
         transaction.set_rollback(True)
+    current_app.control.purge()
     return elapsed, due, sent
 
 
