@@ -96,7 +96,8 @@ def test_recording_takes_no_lock_another_request_waits_on(kh_agency):
     with transaction.atomic():
         first = audit_record(actor=None, action="test.open", agencies=[kh_agency])
         params = connection.get_connection_params()
-        with psycopg.connect(**params, options="-c lock_timeout=1s") as other:
+        params["options"] = f"{params.get('options', '')} -c lock_timeout=1s"
+        with psycopg.connect(**params) as other:
             [[second]] = other.execute(
                 "INSERT INTO exchange_auditevent (occurred_at, on_behalf_of, action, object_type,"
                 " object_id, reference, outcome, request_id, detail, prev_hash, hash) VALUES "
