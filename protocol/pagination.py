@@ -22,6 +22,8 @@ class CursorPage(CursorPagination):
         """The cursor, when it decodes and its position is a value of the first ordering field:
         anything else a client made up is a 400 problem, never a query that fails."""
         invalid = exceptions.ValidationError({"cursor": [self.invalid_cursor_message]})
+        if request.query_params.get(self.cursor_query_param) == "":
+            raise invalid  # the contract's cursor has a length: an empty one is not the first page
         try:
             cursor = super().decode_cursor(request)
         except exceptions.NotFound:

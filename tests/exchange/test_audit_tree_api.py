@@ -225,3 +225,11 @@ def test_the_standalone_verifier_checks_saved_heads_and_own_rows(
     refused = run()
     assert refused.returncode == 1
     assert "FAIL head" in refused.stdout
+
+
+def test_an_empty_cursor_is_400_not_the_first_page(rows, kh_auditor):
+    """The contract gives the cursor a length; the first page is asked for without one."""
+    response = kh_auditor.get(f"{URL}?cursor=")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "cursor" in response.json()["errors"]
