@@ -119,14 +119,14 @@ def deliveries_enqueue_rows_on_commit(deliveries: Sequence[dict]) -> None:
 def _enqueue(delivery_ids: list[uuid.UUID], emails: Sequence[uuid.UUID] = ()) -> None:
     """Hand the deliveries to the broker; if it is down, leave them to the sweep."""
     global _broker_paused_until
-    messages = [(DELIVER_TASK, str(delivery_id)) for delivery_id in delivery_ids] + [
-        (
-            DELIVER_EMAILS_TASK,
-            [str(delivery_id) for delivery_id in emails[start : start + EMAIL_BATCH]],
-        )
-        for start in range(0, len(emails), EMAIL_BATCH)
-    ]
     if time.monotonic() >= _broker_paused_until:
+        messages = [(DELIVER_TASK, str(delivery_id)) for delivery_id in delivery_ids] + [
+            (
+                DELIVER_EMAILS_TASK,
+                [str(delivery_id) for delivery_id in emails[start : start + EMAIL_BATCH]],
+            )
+            for start in range(0, len(emails), EMAIL_BATCH)
+        ]
         try:
             with current_app.producer_or_acquire() as producer:
                 for task, argument in messages:

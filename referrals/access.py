@@ -81,6 +81,13 @@ def note_sides(case) -> None:
             setattr(case, f"can_{perm}", permission_id(type(case), perm) in held)
 
 
+def note_granted_sides(case, perms: list[str]) -> None:
+    """Set ``can_change`` and ``can_respond`` from ``perms``, the grant this transaction has just
+    written for the caller's agency on a case it created: nothing to read back."""
+    for perm in SIDE_PERMISSIONS.values():
+        setattr(case, f"can_{perm}", perm in perms)
+
+
 def cases_visible_to(model, caller: Caller) -> QuerySet:
     """The cases of ``model`` the caller may read, filtered in SQL.
 

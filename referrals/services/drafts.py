@@ -14,7 +14,7 @@ from protocol.etags import check_etag
 from protocol.problems import IllegalTransition
 from protocol.rows import objects_insert
 
-from ..access import SENDER_GRANT, SIDE_PERMISSIONS, caller_sides, require_role
+from ..access import SENDER_GRANT, caller_sides, note_granted_sides, require_role
 from ..consent import ensure_may_disclose
 from ..models import (
     ReferralNotice,
@@ -67,8 +67,7 @@ def _draft_insert(
         return case
     # Written by this transaction, the draft is seen by no other until it commits: it is sent
     # as written, with the sides of the grant above, without being read and locked again.
-    for perm in SIDE_PERMISSIONS.values():
-        setattr(case, f"can_{perm}", perm in SENDER_GRANT)
+    note_granted_sides(case, SENDER_GRANT)
     return transition_apply(
         case,
         "send",
